@@ -1,0 +1,12 @@
+"""The top-level `kernels/` folder installs as `tritorch.kernels` (see DESIGN.md).
+
+pyproject.toml cannot combine package discovery with that mapping, so the package
+list is computed here; everything else lives in pyproject.toml.
+"""
+from setuptools import find_packages, setup
+
+kernels = ["tritorch.kernels"] + ["tritorch.kernels." + p for p in find_packages("kernels")]
+setup(
+    packages=find_packages(include=["tritorch", "tritorch.*"]) + kernels,
+    package_dir={"tritorch.kernels": "kernels"},
+)
