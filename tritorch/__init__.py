@@ -1,2 +1,36 @@
-"""tritorch: PyTorch interface, Triton kernels, numpy CPU path."""
+"""tritorch: PyTorch's interface; Triton kernels on the GPU, numpy on the CPU; no PyTorch inside.
+
+    import tritorch as torch
+    x = torch.tensor(2.0, requires_grad=True)
+    (x ** 2 + 3 * x + 1).backward()
+    x.grad  # tensor(7.)
+
+Nothing here touches a GPU at import time: CUDA is looked up on first use.
+"""
+from . import _dtype
+from ._device import device
+from ._dtype import (bfloat16, dtype, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
+                     promote_types, set_default_dtype, uint8)
+from ._dtype import bool_ as bool  # noqa: A001  (torch.bool)
+from ._random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size, Tensor, _bind_methods
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ._ops import *  # noqa: F401,F403
+from ._ops import UNARY as _UNARY, BINARY as _BINARY
+
+_bind_methods()
+globals().update({k: v for k, v in _UNARY.items()})
+globals().update({k: v for k, v in _BINARY.items() if k not in ("add", "sub", "pow")})
+
 __version__ = "0.1.0"
+
+half, float, double, long, int, short = float16, float32, float64, int64, int32, int16  # noqa: A001
+
+
+def result_type(tensor1, tensor2):
+    return _dtype.result_type(tensor1, tensor2)
+
+
+def can_cast(from_, to):
+    return from_.category <= to.category

@@ -1,0 +1,145 @@
+"""Dtypes and PyTorch's type-promotion rules.
+
+A `dtype` names a numpy dtype (bfloat16 comes from ml_dtypes, numpy has none) and its
+category: bool < integer < floating. Promotion follows PyTorch, not numpy: int64 + float16 is
+float16, bfloat16 + float16 is float32, and Python scalars or 0-d tensors only change the
+result's dtype when they belong to a higher category.
+"""
+import ml_dtypes
+import numpy as np
+
+
+class dtype:
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
+
+    def __init__(self, name, np_dtype, is_floating_point, is_signed, rank):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = is_floating_point
+        self.is_signed = is_signed
+        self.itemsize = self.np.itemsize
+        self._rank = rank
+
+    is_complex = False
+
+    @property
+    def category(self):
+        return 2 if self.is_floating_point else (0 if self is bool_ else 1)
+
+    def to_real(self):
+        return self
+
+    def __repr__(self):
+        return "tritorch." + self.name
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+def _by_name(name):
+    return _NAMES[name]
+
+
+bool_ = dtype("bool", np.bool_, False, False, 0)
+uint8 = dtype("uint8", np.uint8, False, False, 1)
+int8 = dtype("int8", np.int8, False, True, 1)
+int16 = dtype("int16", np.int16, False, True, 2)
+int32 = dtype("int32", np.int32, False, True, 3)
+int64 = dtype("int64", np.int64, False, True, 4)
+float16 = dtype("float16", np.float16, True, True, 1)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, True, True, 1)
+float32 = dtype("float32", np.float32, True, True, 2)
+float64 = dtype("float64", np.float64, True, True, 3)
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+_NAMES = {d.name: d for d in ALL}
+_FROM_NP = {d.np: d for d in ALL}
+ALIASES = {"half": float16, "float": float32, "double": float64, "long": int64, "int": int32,
+           "short": int16, "bool": bool_}
+
+_default_float = float32
+
+
+def get_default_dtype():
+    return _default_float
+
+
+def set_default_dtype(d):
+    global _default_float
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def from_numpy_dtype(np_dtype):
+    """The tritorch dtype of a numpy dtype; TypeError for types tritorch has not (complex, uint16...)."""
+    try:
+        return _FROM_NP[np.dtype(np_dtype)]
+    except KeyError:
+        raise TypeError(f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+                        "float64, float32, float16, bfloat16, int64, int32, int16, int8, uint8, and bool.") from None
+
+
+def to_dtype(d):
+    """Accept a tritorch dtype, a numpy dtype, or Python's bool/int/float (as PyTorch does)."""
+    if isinstance(d, dtype):
+        return d
+    if d is bool:
+        return bool_
+    if d is int:
+        return int64
+    if d is float:
+        return float64
+    return from_numpy_dtype(d)
+
+
+def promote_types(a, b):
+    """PyTorch's torch.promote_types for two dtypes."""
+    if a is b:
+        return a
+    if a.category != b.category:
+        return a if a.category > b.category else b
+    if a.is_floating_point:
+        if {a, b} == {float16, bfloat16}:
+            return float32
+        return a if a._rank > b._rank else b
+    if a is uint8 or b is uint8:  # uint8 with a signed int: the smallest signed type holding both
+        other = b if a is uint8 else a
+        return int16 if other is int8 else other
+    return a if a._rank > b._rank else b
+
+
+def scalar_dtype(value):
+    """The dtype a Python scalar has when it stands alone (torch.tensor(value).dtype)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool_
+    if isinstance(value, (int, np.integer)):
+        return int64
+    if isinstance(value, (float, np.floating)):
+        return _default_float
+    raise TypeError(f"unsupported scalar type {type(value).__name__}")
+
+
+def result_type(*operands):
+    """dtype of an op over tensors and Python scalars, by PyTorch's three priority levels:
+    tensors with dims > 0-d tensors > Python scalars. A lower level only matters when its
+    category (bool < int < float) is higher than what the levels above it produced."""
+    levels = [None, None, None]
+    for x in operands:
+        if hasattr(x, "dtype") and hasattr(x, "shape") and isinstance(x.dtype, dtype):
+            lvl, d = (0 if len(x.shape) else 1), x.dtype
+        else:
+            lvl = 2
+            d = scalar_dtype(x)
+            if d.is_floating_point:
+                d = _default_float
+        levels[lvl] = d if levels[lvl] is None else promote_types(levels[lvl], d)
+    out = None
+    for d in levels:
+        if d is None:
+            continue
+        if out is None:
+            out = d
+        elif d.category > out.category:
+            out = d
+    return out

@@ -1,0 +1,95 @@
+"""Helpers shared by the ops: wrapping backend arrays, device checks, dims, broadcast grads."""
+from .. import _dtype
+from .._device import CPU
+
+
+def wrap(data, device=CPU):
+    from ..tensor import Tensor
+    return Tensor._make(data, device)
+
+
+def is_tensor(x):
+    from ..tensor import Tensor
+    return isinstance(x, Tensor)
+
+
+def common_device(*xs):
+    """The device an op over xs runs on. 0-d CPU tensors ride along with cuda ones, as in PyTorch."""
+    devices = {x.device for x in xs if is_tensor(x) and not (x.device.type == "cpu" and x.dim() == 0)}
+    if not devices:
+        devices = {x.device for x in xs if is_tensor(x)}
+    if len(devices) > 1:
+        a, b = sorted(str(d) for d in devices)[::-1][:2]
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                           f"{a} and {b}!")
+    return devices.pop() if devices else CPU
+
+
+def data_on(x, device, dtype=None):
+    """Backend data of x on `device` (moving 0-d CPU tensors), or the Python scalar itself."""
+    if not is_tensor(x):
+        return x
+    if x.device != device:
+        x = x.to(device)
+    if dtype is not None and x.dtype is not dtype:
+        return x._b.cast(x._data, dtype.np)
+    return x._data
+
+
+def dims(dim, ndim):
+    """Normalise `dim` (None, int, or a sequence) to a sorted tuple of non-negative axes; () = all."""
+    if dim is None:
+        return ()
+    if isinstance(dim, int):
+        dim = (dim,)
+    out = []
+    for d in dim:
+        lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+        if not lo <= d <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
+        out.append(d % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out} appears multiple times in the list of dims")
+    return tuple(sorted(out))
+
+
+def size_args(size):
+    """zeros(2, 3), zeros((2, 3)) and zeros([2, 3]) all mean shape (2, 3)."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+    return shape
+
+
+def meta_of(x):
+    """(shape, dtype) of a tensor input, kept by ops that need it in backward; None for scalars."""
+    return (x.shape, x.dtype) if is_tensor(x) else None
+
+
+def grad_for(g, meta, needed=True):
+    """Reduce a broadcast gradient to an input's (shape, dtype); None when it needs no gradient."""
+    if g is None or meta is None or not needed:
+        return None
+    shape, dtype = meta
+    if g.shape != shape:
+        g = g.sum_to_size(shape)
+    if g.dtype is not dtype:
+        g = g.to(dtype)
+    return g
+
+
+def float_dtype(d):
+    return d if d.is_floating_point else _dtype.get_default_dtype()
+
+
+def check_broadcast(a, b):
+    """PyTorch's error for operands whose shapes do not broadcast."""
+    sa = a.shape if is_tensor(a) else ()
+    sb = b.shape if is_tensor(b) else ()
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {max(len(sa), len(sb)) - i}")

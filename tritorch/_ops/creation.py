@@ -1,0 +1,332 @@
+"""Creation ops (tensor, zeros, randn, arange, ...) and moves between dtypes and devices."""
+import numpy as np
+
+from .. import _dtype
+from .._device import as_device
+from .._random import default_generator
+from ..autograd.function import Function
+from ..backends import backend_for
+from ._util import is_tensor, size_args, wrap
+
+
+def _make(data_fn, dtype, device, requires_grad):
+    device = as_device(device)
+    t = wrap(data_fn(backend_for(device), dtype.np), device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_dtype(data):
+    """dtype of torch.tensor(data): numpy arrays keep theirs; Python bool/int/float -> bool/int64/default."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return _dtype.from_numpy_dtype(data.dtype)
+    arr = np.asarray(data)
+    if arr.dtype.kind == "b":
+        return _dtype.bool_
+    if arr.dtype.kind in "iu":
+        return _dtype.int64
+    if arr.dtype.kind == "f":
+        return _dtype.get_default_dtype()
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _host(data):
+    """Nested lists that may hold tensors -> numpy."""
+    if is_tensor(data):
+        return data.detach().cpu().numpy()
+    if isinstance(data, (list, tuple)) and any(is_tensor(x) or isinstance(x, (list, tuple)) for x in data):
+        parts = [_host(x) for x in data]
+        return np.array(parts) if parts else np.zeros(0)
+    return data
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    if is_tensor(data):
+        out = data.detach().clone().to(device or data.device)
+        out = out.to(_dtype.to_dtype(dtype)) if dtype is not None else out
+        return out.requires_grad_(requires_grad) if requires_grad else out
+    data = _host(data)
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
+    arr = np.array(data, dtype=dtype.np)
+    return _make(lambda b, d: b.asarray(arr, d), dtype, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if is_tensor(data):
+        out = data if device is None else data.to(device)
+        return out if dtype is None else out.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype) and \
+            as_device(device).type == "cpu":
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray):
+    """A CPU tensor sharing memory with `ndarray`."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    return wrap(ndarray)
+
+
+def _factory(fill):
+    def make(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+             memory_format=None):
+        d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+        shape = size_args(size)
+        return _make(lambda b, npd: fill(b, shape, npd), d, device, requires_grad)
+    return make
+
+
+zeros = _factory(lambda b, shape, d: b.full(shape, 0, d))
+ones = _factory(lambda b, shape, d: b.full(shape, 1, d))
+empty = _factory(lambda b, shape, d: b.empty(shape, d))
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None):
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value.item() if is_tensor(fill_value) else fill_value)
+    dtype = _dtype.to_dtype(dtype)
+    shape = size_args((size,))
+    value = fill_value.item() if is_tensor(fill_value) else fill_value
+    return _make(lambda b, d: b.full(shape, value, d), dtype, device, requires_grad)
+
+
+def _like(fn):
+    def make(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+        return fn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return make
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def _random(name):
+    def make(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+        d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+        if not d.is_floating_point:
+            raise RuntimeError(f"\"{name}\" not implemented for '{d.name}'")
+        shape = size_args(size)
+        return _make(lambda b, npd: getattr(b, name)(shape, npd, generator or default_generator), d,
+                     device, requires_grad)
+    make.__name__ = name
+    return make
+
+
+rand = _random("rand")
+randn = _random("randn")
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad,
+                generator=generator)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad, generator=generator)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """randint(high, size) or randint(low, high, size); values in [low, high)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
+    shape = size_args((size,))
+    return _make(lambda b, npd: b.randint(low, high, shape, npd, generator or default_generator), d, device,
+                 requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
+    return _make(lambda b, npd: b.randperm(n, npd, generator or default_generator), d, device, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    vals = [v.item() if is_tensor(v) else v for v in (start, end, step)]
+    if dtype is None:
+        dtype = _dtype.get_default_dtype() if any(isinstance(v, float) for v in vals) else _dtype.int64
+    dtype = _dtype.to_dtype(dtype)
+    return _make(lambda b, d: b.arange(*vals, d), dtype, device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    return _make(lambda b, d: b.linspace(start, end, steps, d), dtype, device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    return (base ** linspace(start, end, steps, dtype=_dtype.float64)).to(
+        _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()).to(as_device(device)).requires_grad_(
+        requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    return _make(lambda b, d: b.eye(n, n if m is None else m, d), dtype, device, requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    probs = input if p is None else full_like(input, p)
+    return wrap(probs._b.bernoulli(probs.detach()._data, generator or default_generator), probs.device)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Draw indices by the (unnormalised) weights in each row of input (1-d or 2-d), int64."""
+    gen = (generator or default_generator)._np
+    probs = input.detach().cpu().double().numpy()
+    rows = probs.reshape(-1, probs.shape[-1])
+    if (rows < 0).any() or not np.isfinite(rows).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    out = []
+    for r in rows:  # one draw call per row, vectorised over samples
+        total = r.sum()
+        if total <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not replacement and num_samples > (r > 0).sum():
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        out.append(gen.choice(len(r), size=num_samples, replace=replacement, p=r / total))
+    res = np.array(out, dtype=np.int64).reshape(probs.shape[:-1] + (num_samples,))
+    return tensor(res, device=input.device)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
+    if size is not None:
+        return randn(size, generator=generator, dtype=dtype, device=device) * std + mean
+    ref = mean if is_tensor(mean) else std
+    return randn(ref.shape, generator=generator, dtype=ref.dtype, device=ref.device) * std + mean
+
+
+# -- moves between dtypes and devices --------------------------------------------------------
+class ToDevice(Function):
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.src = x.device
+        host = x._b.to_numpy(x._data)
+        if device.type == "cpu":
+            host = np.array(host, copy=True) if x.device.type == "cpu" else host
+        return wrap(backend_for(device).asarray(host, host.dtype), device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.src), None
+
+
+def _parse_to(args, kwargs):
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, bool):
+            continue
+        if is_tensor(a):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, _dtype.dtype) or a in (float, int, bool) or isinstance(a, np.dtype):
+            dtype = a
+        elif a is not None:
+            device = a
+    return (as_device(device) if device is not None else None,
+            _dtype.to_dtype(dtype) if dtype is not None else None, copy)
+
+
+def to(self, *args, **kwargs):
+    """to(dtype), to(device), to(device, dtype), to(other_tensor); returns self when nothing changes."""
+    from .elementwise import Cast
+    device, dtype, copy = _parse_to(args, dict(kwargs))
+    out = self
+    if device is not None and device != out.device:
+        out = ToDevice.apply(out, device)
+    if dtype is not None and dtype is not out.dtype:
+        out = Cast.apply(out, dtype)
+    if copy and out is self:
+        out = self.clone()
+    return out
+
+
+def cpu(self):
+    return to(self, "cpu")
+
+
+def cuda(self, device=None, non_blocking=False):
+    return to(self, as_device("cuda" if device is None else device if not isinstance(device, int) else device))
+
+
+def type_(self, dtype=None):
+    if dtype is None:
+        return {"float32": "tritorch.FloatTensor", "float64": "tritorch.DoubleTensor", "int64": "tritorch.LongTensor",
+                "int32": "tritorch.IntTensor", "bool": "tritorch.BoolTensor", "float16": "tritorch.HalfTensor",
+                "bfloat16": "tritorch.BFloat16Tensor", "uint8": "tritorch.ByteTensor"}.get(self.dtype.name,
+                                                                                         self.dtype.name)
+    return to(self, dtype)
+
+
+def type_as(self, other):
+    return to(self, other.dtype)
+
+
+def _caster(d):
+    def cast(self, memory_format=None):
+        return to(self, d)
+    return cast
+
+
+float_ = _caster(_dtype.float32)
+double = _caster(_dtype.float64)
+half = _caster(_dtype.float16)
+bfloat16 = _caster(_dtype.bfloat16)
+long = _caster(_dtype.int64)
+int_ = _caster(_dtype.int32)
+short = _caster(_dtype.int16)
+char = _caster(_dtype.int8)
+byte = _caster(_dtype.uint8)
+bool_ = _caster(_dtype.bool_)
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _new(fn):
+    def make(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    return make
+
+
+new_zeros = _new(zeros)
+new_ones = _new(ones)
+new_empty = _new(empty)
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)

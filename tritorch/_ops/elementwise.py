@@ -1,0 +1,287 @@
+"""Elementwise ops: unary math, binary arithmetic with broadcasting, comparisons, where, clamp."""
+import math
+
+from .. import _dtype
+from ..autograd.function import Function
+from ._util import check_broadcast, common_device, data_on, float_dtype, grad_for, is_tensor, meta_of, wrap
+
+# -- unary ----------------------------------------------------------------------------------
+# name -> gradient as a function of (input x, output y, grad g); None: not differentiable.
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+UNARY_GRADS = {
+    "exp": lambda x, y, g: g * y,
+    "exp2": lambda x, y, g: g * y * _LN2,
+    "log": lambda x, y, g: g / x,
+    "log2": lambda x, y, g: g / (x * _LN2),
+    "log10": lambda x, y, g: g / (x * _LN10),
+    "log1p": lambda x, y, g: g / (x + 1),
+    "expm1": lambda x, y, g: g * (y + 1),
+    "sqrt": lambda x, y, g: g / (2 * y),
+    "rsqrt": lambda x, y, g: -0.5 * g * y * y * y,
+    "abs": lambda x, y, g: g * x.sign(),
+    "neg": lambda x, y, g: -g,
+    "sin": lambda x, y, g: g * x.cos(),
+    "cos": lambda x, y, g: -g * x.sin(),
+    "tan": lambda x, y, g: g * (1 + y * y),
+    "tanh": lambda x, y, g: g * (1 - y * y),
+    "sigmoid": lambda x, y, g: g * y * (1 - y),
+    "relu": lambda x, y, g: g * (y > 0),
+    "erf": lambda x, y, g: g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp(),
+    "reciprocal": lambda x, y, g: -g * y * y,
+    "asin": lambda x, y, g: g / (1 - x * x).sqrt(),
+    "acos": lambda x, y, g: -g / (1 - x * x).sqrt(),
+    "atan": lambda x, y, g: g / (1 + x * x),
+    "sinh": lambda x, y, g: g * x.cosh(),
+    "cosh": lambda x, y, g: g * x.sinh(),
+    "square": lambda x, y, g: 2 * g * x,
+    "sign": None, "floor": None, "ceil": None, "round": None, "trunc": None,
+}
+# derivatives written with the output y; the others read only the input x
+_USES_OUTPUT = {"exp", "exp2", "expm1", "sqrt", "rsqrt", "tan", "tanh", "sigmoid", "relu", "reciprocal"}
+# ops that keep integer dtypes; the rest compute in the default float dtype for int inputs
+_INT_PRESERVING = {"abs", "neg", "sign", "floor", "ceil", "round", "trunc", "relu", "square"}
+PREDICATES = ("isnan", "isinf", "isfinite", "logical_not", "bitwise_not")
+
+
+class Unary(Function):
+    op = None
+
+    @staticmethod
+    def forward(ctx, x):
+        op = ctx._fn.op
+        data = x._data
+        if op not in _INT_PRESERVING and not x.dtype.is_floating_point and op not in PREDICATES:
+            data = x._b.cast(data, _dtype.get_default_dtype().np)
+        out = wrap(x._b.unary(op, data), x.device)
+        ctx.save_for_backward(*((None, out) if op in _USES_OUTPUT else (x, None)))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        fn = UNARY_GRADS[ctx._fn.op]
+        return (g * 0) if fn is None else fn(x, y, g)
+
+
+def _unary_op(name):
+    fn_cls = type(name.capitalize(), (Unary,), {"op": name, "_name_override": name.capitalize() + "Backward0"})
+
+    def op(input):
+        return fn_cls.apply(input)
+    op.__name__ = name
+    op.__doc__ = f"{name}(input) elementwise; same shape as input."
+    return op
+
+
+UNARY = {name: _unary_op(name) for name in list(UNARY_GRADS) + list(PREDICATES)}
+
+# -- binary ---------------------------------------------------------------------------------
+_COMPARE = {"eq", "ne", "lt", "le", "gt", "ge"}
+_LOGICAL = {"logical_and", "logical_or", "logical_xor"}
+
+
+def _ties(a, b):
+    return (a == b).to(float_dtype(a.dtype if is_tensor(a) else b.dtype))
+
+
+BINARY_GRADS = {
+    "add": lambda a, b, out, g: (g, g),
+    "sub": lambda a, b, out, g: (g, -g),
+    "mul": lambda a, b, out, g: (g * b, g * a),
+    "div": lambda a, b, out, g: (g / b, -g * a / (b * b)),
+    "pow": lambda a, b, out, g: (
+        g * b * a ** (b - 1) if is_tensor(a) and a.requires_grad else None,
+        g * out * a.log() if is_tensor(a) else g * out * math.log(a)),
+    "maximum": lambda a, b, out, g: (g * ((a > b) + 0.5 * _ties(a, b)), g * ((b > a) + 0.5 * _ties(a, b))),
+    "minimum": lambda a, b, out, g: (g * ((a < b) + 0.5 * _ties(a, b)), g * ((b < a) + 0.5 * _ties(a, b))),
+    "atan2": lambda a, b, out, g: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
+    "remainder": lambda a, b, out, g: (g, -g * (a / b).floor()),
+    "fmod": lambda a, b, out, g: (g, -g * (a / b).trunc()),
+}
+
+
+# what each backward reads: (inputs, output); saving less lets in-place ops on the rest go ahead
+_SAVES = {"add": (False, False), "sub": (False, False), "pow": (True, True)}
+
+
+class Binary(Function):
+    op = None
+
+    @staticmethod
+    def forward(ctx, a, b):
+        op = ctx._fn.op
+        device = common_device(a, b)
+        check_broadcast(a, b)
+        dtype = _dtype.result_type(a, b)
+        if op in ("div", "atan2") or (op == "pow" and not dtype.is_floating_point and _negative_int(b)):
+            dtype = float_dtype(dtype)
+        if op in _LOGICAL:
+            dtype = _dtype.bool_
+        backend = a._b if is_tensor(a) and a.device == device else b._b
+        data = backend.binary(op, data_on(a, device), data_on(b, device), dtype.np)
+        out = wrap(data, device)
+        keep_in, keep_out = _SAVES.get(op, (True, False))
+        ctx.save_for_backward(a if keep_in and is_tensor(a) else None, b if keep_in and is_tensor(b) else None,
+                              out if keep_out else None)
+        ctx.scalars = (a if not is_tensor(a) else None, b if not is_tensor(b) else None)
+        ctx.inputs = (meta_of(a), meta_of(b))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        fn = BINARY_GRADS.get(ctx._fn.op)
+        ga, gb = (g * 0, g * 0) if fn is None else fn(a, b, out, g)
+        return (grad_for(ga, ctx.inputs[0], ctx.needs_input_grad[0]),
+                grad_for(gb, ctx.inputs[1], ctx.needs_input_grad[1]))
+
+
+def _negative_int(b):
+    return (not is_tensor(b)) and isinstance(b, int) and b < 0
+
+
+def _binary_op(name):
+    fn_cls = type(name.capitalize(), (Binary,), {"op": name, "_name_override": name.capitalize() + "Backward0"})
+
+    def op(input, other):
+        if not is_tensor(input) and not is_tensor(other):
+            raise TypeError(f"{name}(): expected at least one Tensor argument")
+        return fn_cls.apply(input, other)
+    op.__name__ = name
+    op.__doc__ = f"{name}(input, other) elementwise with broadcasting and PyTorch's type promotion."
+    op.fn_cls = fn_cls
+    return op
+
+
+BINARY = {name: _binary_op(name) for name in list(BINARY_GRADS) + sorted(_COMPARE) + sorted(_LOGICAL) + [
+    "floor_divide", "bitwise_and", "bitwise_or", "bitwise_xor"]}
+
+
+def add(input, other, *, alpha=1):
+    return BINARY["add"](input, other if alpha == 1 else other * alpha)
+
+
+def sub(input, other, *, alpha=1):
+    return BINARY["sub"](input, other if alpha == 1 else other * alpha)
+
+
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return BINARY["div"](input, other)
+    if rounding_mode == "floor":
+        return BINARY["floor_divide"](input, other)
+    if rounding_mode == "trunc":
+        q = BINARY["div"](input, other).trunc()
+        return q.to(_dtype.result_type(input, other))
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+def pow(input, exponent):
+    return BINARY["pow"](input, exponent)
+
+
+# -- ternary and friends --------------------------------------------------------------------
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        device = common_device(cond, a, b)
+        dtype = _dtype.result_type(a, b)
+        ctx.save_for_backward(cond)
+        ctx.inputs = (meta_of(a), meta_of(b))
+        backend = cond._b if cond.device == device else (a if is_tensor(a) and a.device == device else b)._b
+        return wrap(backend.where(data_on(cond, device), data_on(a, device), data_on(b, device), dtype.np), device)
+
+    @staticmethod
+    def backward(ctx, g):
+        cond, = ctx.saved_tensors
+        zero = g.new_zeros(())
+        return (None, grad_for(where(cond, g, zero), ctx.inputs[0], ctx.needs_input_grad[1]),
+                grad_for(where(cond, zero, g), ctx.inputs[1], ctx.needs_input_grad[2]))
+
+
+def where(condition, input=None, other=None):
+    """where(cond, x, y): x where cond else y, broadcast; where(cond) is nonzero(as_tuple=True)."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if condition.dtype is not _dtype.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{condition.dtype.name}")
+    return Where.apply(condition, input, other)
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.src = x.dtype
+        return wrap(x._b.cast(x._data, dtype.np), x.device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.src), None
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        return wrap(x._b.clamp(x._data, lo, hi), x.device)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        keep = x == x
+        if lo is not None:
+            keep = keep & (x >= lo)
+        if hi is not None:
+            keep = keep & (x <= hi)
+        return g * keep, None, None
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if is_tensor(min) or is_tensor(max):
+        out = input
+        if min is not None:
+            out = BINARY["maximum"](out, min)
+        if max is not None:
+            out = BINARY["minimum"](out, max)
+        return out
+    return Clamp.apply(input, min, max)
+
+
+def masked_fill(input, mask, value):
+    if mask.dtype is not _dtype.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.name}")
+    if is_tensor(value) and value.dim() != 0:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.dim()} dimension(s).")
+    value = value.to(input.dtype) if is_tensor(value) else value
+    out = where(mask, value if is_tensor(value) else input.new_tensor(value), input)
+    if out.shape != input.shape:
+        raise RuntimeError(f"masked_fill: mask of shape {list(mask.shape)} does not broadcast to input of shape "
+                           f"{list(input.shape)}")
+    return out
+
+
+def lerp(input, end, weight):
+    return input + weight * (end - input)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    if not input.dtype.is_floating_point:
+        return input.clone()
+    import numpy as np
+    info = np.finfo(np.float32 if input.dtype is _dtype.bfloat16 else input.dtype.np)
+    if input.dtype is _dtype.bfloat16:
+        import ml_dtypes
+        info = ml_dtypes.finfo(ml_dtypes.bfloat16)
+    posinf = float(info.max) if posinf is None else posinf
+    neginf = float(info.min) if neginf is None else neginf
+    out = where(input.isnan(), input.new_tensor(nan), input)
+    out = where(out == math.inf, out.new_tensor(posinf), out)
+    return where(out == -math.inf, out.new_tensor(neginf), out)

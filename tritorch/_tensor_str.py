@@ -1,0 +1,90 @@
+"""`repr(tensor)` in PyTorch's layout: aligned columns, 4 decimals or scientific notation,
+'...' summaries above 1000 elements, and the dtype/device/grad suffixes."""
+import numpy as np
+
+from . import _dtype
+
+THRESHOLD, EDGEITEMS, LINEWIDTH = 1000, 3, 80
+
+
+def _float_formatter(values):
+    finite = values[np.isfinite(values)]
+    nz = np.abs(finite[finite != 0])
+    if nz.size == 0:
+        fmt = "{:.0f}."
+        sci = False
+    else:
+        lo, hi = nz.min(), nz.max()
+        if np.all(finite == np.ceil(finite)):
+            sci = hi / lo > 1000.0 or hi > 1.0e8
+            fmt = "{:.4e}" if sci else "{:.0f}."
+        else:
+            sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+            fmt = "{:.4e}" if sci else "{:.4f}"
+
+    def one(v):
+        if np.isnan(v):
+            return "nan"
+        if np.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return fmt.format(v)
+    return one
+
+
+def _summarized(a):
+    """The elements that are printed (edges only when summarizing), to size the columns."""
+    if a.ndim == 0:
+        return a.reshape(1)
+    if a.shape[0] > 2 * EDGEITEMS:
+        a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
+    return np.concatenate([_summarized(x).reshape(-1) for x in a]) if a.ndim > 1 else a
+
+
+def _format_array(a, fmt, width, indent, summarize):
+    if a.ndim == 0:
+        return fmt(a.item()).rjust(width)
+    if a.ndim == 1:
+        items = [fmt(v).rjust(width) for v in a.tolist()] if not summarize or a.shape[0] <= 2 * EDGEITEMS else (
+            [fmt(v).rjust(width) for v in a[:EDGEITEMS].tolist()] + ["..."]
+            + [fmt(v).rjust(width) for v in a[-EDGEITEMS:].tolist()])
+        per_line = max(1, (LINEWIDTH - indent) // (width + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    sep = "," + "\n" * (a.ndim - 1) + " " * (indent + 1)
+    rows = list(range(a.shape[0]))
+    if summarize and a.shape[0] > 2 * EDGEITEMS:
+        rows = rows[:EDGEITEMS] + [None] + rows[-EDGEITEMS:]
+    parts = ["..." if r is None else _format_array(a[r], fmt, width, indent + 1, summarize) for r in rows]
+    return "[" + sep.join(parts) + "]"
+
+
+def tensor_repr(t, prefix="tensor("):
+    a = t.detach().cpu().numpy()
+    if t.dtype in (_dtype.float16, _dtype.bfloat16):
+        a = a.astype(np.float32)
+    summarize = a.size > THRESHOLD
+    suffixes = []
+    if a.size == 0:
+        body = "[]"
+        if a.ndim != 1:
+            suffixes.append(f"size={tuple(a.shape)}")
+    else:
+        shown = _summarized(a) if summarize else a.reshape(-1)
+        if t.dtype.is_floating_point:
+            fmt = _float_formatter(shown.astype(np.float64))
+        elif t.dtype is _dtype.bool_:
+            fmt = str
+        else:
+            fmt = str
+        width = max(len(fmt(v)) for v in shown.tolist())
+        body = _format_array(a, fmt, width, len(prefix), summarize)
+    if t.device.type != "cpu":
+        suffixes.append(f"device='{t.device}'")
+    if t.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_) or (
+            a.size == 0 and t.dtype is not _dtype.get_default_dtype()):
+        suffixes.append(f"dtype={t.dtype!r}")
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    return prefix + ", ".join([body] + suffixes) + ")"

@@ -1,0 +1,28 @@
+"""One implementation of each primitive per device.
+
+The autograd layer never branches on the device: an op asks `backend_for(tensor.device)` for
+the module that implements its primitive. `cpu` is numpy. `cuda` (tritorch.kernels on
+DeviceArrays) registers itself here when it is importable, with `register("cuda", module)`.
+"""
+import importlib
+
+_BACKENDS = {}
+_LAZY = {"cpu": "tritorch.backends.cpu", "cuda": "tritorch.backends.cuda"}
+
+
+def register(device_type, module):
+    _BACKENDS[device_type] = module
+
+
+def backend_for(device):
+    kind = device.type
+    mod = _BACKENDS.get(kind)
+    if mod is None:
+        try:
+            mod = importlib.import_module(_LAZY[kind])
+        except ModuleNotFoundError as e:
+            if e.name != _LAZY[kind]:
+                raise
+            raise RuntimeError(f"tritorch has no backend for device '{device}' in this build") from None
+        _BACKENDS[kind] = mod
+    return mod

@@ -1,0 +1,58 @@
+"""Advanced indexing, gather/scatter and masks."""
+import numpy as np
+
+__all__ = ["take", "index_put", "gather", "scatter", "index_select", "index_add", "masked_select", "nonzero"]
+
+
+def take(a, index):
+    """a[index] with integer-array and boolean-array entries (numpy's rules are PyTorch's)."""
+    return np.asarray(a[index])
+
+
+def index_put(a, index, values, accumulate):
+    """Out of place: a copy of `a` with a[index] = values (or += with accumulate, summing repeats)."""
+    out = a.copy()
+    if accumulate:
+        np.add.at(out, index, values)
+    else:
+        out[index] = values
+    return out
+
+
+def gather(a, axis, idx):
+    return np.take_along_axis(a, idx, axis)
+
+
+def scatter(a, axis, idx, src, reduce):
+    """Out of place scatter along `axis`: reduce None (replace) or 'add'. src: array or scalar."""
+    out = a.copy()
+    src = np.broadcast_to(np.asarray(src, a.dtype), idx.shape) if np.ndim(src) == 0 else src[
+        tuple(slice(0, n) for n in idx.shape)]
+    grids = list(np.indices(idx.shape, sparse=True))
+    grids[axis] = idx
+    if reduce == "add":
+        np.add.at(out, tuple(grids), src)
+    else:
+        out[tuple(grids)] = src
+    return out
+
+
+def index_select(a, axis, idx):
+    return np.take(a, idx, axis=axis)
+
+
+def index_add(a, axis, idx, src):
+    out = a.copy()
+    sl = [slice(None)] * a.ndim
+    sl[axis] = idx
+    np.add.at(out, tuple(sl), src)
+    return out
+
+
+def masked_select(a, mask):
+    a, mask = np.broadcast_arrays(a, mask)
+    return a[mask]
+
+
+def nonzero(a):
+    return np.stack(np.nonzero(a), axis=-1).astype(np.int64) if a.ndim else np.zeros((int(bool(a)), 0), np.int64)

@@ -1,0 +1,105 @@
+"""Reductions over any set of axes, arg-reductions, scans and sorts."""
+import ml_dtypes
+import numpy as np
+
+__all__ = ["reduce", "arg_reduce", "var", "cumulative", "logsumexp", "sort", "topk", "unique"]
+
+_LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
+_REDUCE = {"sum": np.sum, "prod": np.prod, "amax": np.max, "amin": np.min, "mean": np.mean,
+           "all": np.all, "any": np.any, "count_nonzero": np.count_nonzero}
+
+
+def _up(a):
+    return a.astype(np.float32) if a.dtype in _LOW else a
+
+
+def reduce(op, a, axes, keepdim, dtype=None):
+    """op over `axes` (a tuple; () means every axis). `dtype`: the result's dtype."""
+    axes = tuple(axes) if axes else tuple(range(a.ndim))
+    if op == "count_nonzero":
+        out = np.count_nonzero(a, axis=axes, keepdims=keepdim)
+    else:
+        out = _REDUCE[op](_up(a), axis=axes, keepdims=keepdim)
+    out = np.asarray(out)
+    return out.astype(dtype or a.dtype, copy=False)
+
+
+def arg_reduce(op, a, axis, keepdim):
+    """argmax/argmin along `axis` (None: over the flattened array), int64. NaN wins, as in PyTorch."""
+    fn = np.argmax if op == "argmax" else np.argmin
+    a = _up(a)
+    if np.issubdtype(a.dtype, np.floating) and np.isnan(a).any():
+        a = np.where(np.isnan(a), np.inf if op == "argmax" else -np.inf, a)
+    if axis is None:
+        out = np.asarray(fn(a))
+        return out.reshape((1,) * a.ndim) if keepdim else out
+    return np.asarray(fn(a, axis=axis, keepdims=keepdim)).astype(np.int64)
+
+
+def var(a, axes, correction, keepdim):
+    axes = tuple(axes) if axes else tuple(range(a.ndim))
+    n = int(np.prod([a.shape[i] for i in axes])) if a.ndim else 1
+    with np.errstate(all="ignore"):
+        x = _up(a)
+        mean = x.mean(axis=axes, keepdims=True)
+        ss = np.sum((x - mean) ** 2, axis=axes, keepdims=keepdim)
+        out = ss / max(n - correction, 0) if n - correction > 0 else ss * np.nan
+    return np.asarray(out).astype(a.dtype, copy=False)
+
+
+def logsumexp(a, axes, keepdim):
+    axes = tuple(axes) if axes else tuple(range(a.ndim))
+    x = _up(a)
+    m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros([1] * x.ndim, x.dtype)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+    if not keepdim:
+        out = np.squeeze(out, axis=axes)
+    return np.asarray(out).astype(a.dtype, copy=False)
+
+
+def cumulative(op, a, axis):
+    fn = np.cumsum if op == "cumsum" else np.cumprod
+    return fn(_up(a), axis=axis).astype(a.dtype, copy=False)
+
+
+def sort(a, axis, descending, stable=True):
+    """(values, int64 indices) along axis; NaN sorts as the largest value, as in PyTorch."""
+    key = _up(a)
+    if descending:
+        key = -key if key.dtype != np.bool_ else ~key
+        if np.issubdtype(a.dtype, np.floating) or a.dtype in _LOW:
+            key = np.where(np.isnan(key), -np.inf, key)
+    idx = np.argsort(key, axis=axis, kind="stable")
+    return np.take_along_axis(a, idx, axis), idx.astype(np.int64)
+
+
+def topk(a, k, axis, largest, sorted_):
+    values, idx = sort(a, axis, descending=largest)
+    sl = [slice(None)] * a.ndim
+    sl[axis] = slice(0, k)
+    return values[tuple(sl)], idx[tuple(sl)]
+
+
+def unique(a, sorted_, return_inverse, return_counts, dim):
+    out = np.unique(a, return_inverse=True, return_counts=True, axis=dim)
+    values, inverse, counts = out
+    inverse = inverse.reshape(a.shape if dim is None else (a.shape[dim],)).astype(np.int64)
+    return values, inverse, counts.astype(np.int64)
+
+
+def softmax(a, axis, log):
+    """softmax (log=False) or log_softmax (log=True) along axis, max-subtracted, a's dtype."""
+    x = _up(a)
+    m = np.max(x, axis=axis, keepdims=True) if x.size else x
+    m = np.where(np.isfinite(m), m, 0)
+    z = x - m
+    with np.errstate(all="ignore"):
+        e = np.exp(z)
+        s = np.sum(e, axis=axis, keepdims=True)
+        out = z - np.log(s) if log else e / s
+    return out.astype(a.dtype, copy=False)
+
+
+__all__ += ["softmax"]
