@@ -15,7 +15,7 @@ import numpy as np
 import triton
 import triton.language as tl
 
-from tritorch.cuda import as_device_array, as_dtype, get_device_name, install_triton_driver
+from tritorch.cuda import as_device_array, as_dtype, current_device, get_device_name, install_triton_driver
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float16), as_dtype("bfloat16"))
 ACTIVATIONS = {"none": 0, "relu": 1, "gelu": 2, "gelu_tanh": 3, "silu": 4}
@@ -78,7 +78,12 @@ def _load_cache(path, mtime):
 
 def device_tag():
     """What a tuned config depends on besides kernel, dtype and shape: GPU name and Triton version."""
-    return f"{get_device_name()}|triton-{triton.__version__}"
+    return _device_tag(current_device())
+
+
+@functools.lru_cache(maxsize=None)
+def _device_tag(device):
+    return f"{get_device_name(device)}|triton-{triton.__version__}"
 
 
 def lookup(kernel, key):

@@ -194,8 +194,10 @@ def softmax(x, dim=-1, *, scale=None, mask=None, causal=False, log=False, out=No
     x = device_array(x, "x")
     check_float(x, "x")
     dim = _normalize_dim(dim, x.ndim, x.shape)
-    if x.ndim == 0:
-        x = x.reshape(1)
+    if x.ndim == 0:  # a 0-d array is one row of one column
+        mask = None if mask is None else device_array(mask, "mask").reshape(1)
+        return softmax(x.reshape(1), 0, scale=scale, mask=mask, log=log, config=config,
+                       out=None if out is None else device_array(out, "out").reshape(1)).reshape(())
     if causal and (x.ndim < 2 or dim != x.ndim - 1):
         raise ValueError(f"causal=True needs dim to be the last of at least 2 dims, got dim {dim} for shape {x.shape}")
     result = empty(x.shape, x.dtype) if out is None else check_out(out, x.shape, x.dtype)
@@ -261,7 +263,9 @@ def softmax_backward(grad_out, out, dim=-1, *, log=False, scale=None, grad_in=No
         raise ValueError(f"grad_out {grad_out.shape} and out {out.shape} must have one shape")
     dim = _normalize_dim(dim, out.ndim, out.shape)
     if out.ndim == 0:
-        grad_out, out = grad_out.reshape(1), out.reshape(1)
+        grad_in = None if grad_in is None else device_array(grad_in, "grad_in").reshape(1)
+        return softmax_backward(grad_out.reshape(1), out.reshape(1), 0, log=log, scale=scale, grad_in=grad_in,
+                                config=config).reshape(())
     dx = empty_like(out, grad_out.dtype) if grad_in is None else check_out(grad_in, out.shape, grad_out.dtype, "grad_in")
     layout = _rows_layout([grad_out, out, dx], dim)
     if layout is None:

@@ -90,6 +90,12 @@ def test_edge_shapes(rng, assert_close, shape):
     assert_close(softmax(cuda.to_device(x)), softmax_reference(x), "float32")
 
 
+def test_zero_dim(assert_close):
+    y = softmax(cuda.to_device(np.float32(3.0)))
+    assert y.shape == () and y.numpy() == 1.0
+    assert softmax_backward(cuda.to_device(np.float32(2.0)), y).numpy() == 0.0
+
+
 def test_numpy_inputs_use_the_twin(rng):
     x = rng.standard_normal((3, 4)).astype(np.float16)
     y = softmax(x, dim=0)

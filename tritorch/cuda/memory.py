@@ -8,7 +8,9 @@ ordered after them. (Work on *other* streams must be ordered with ``Stream.wait_
 pool's release threshold is raised so freed memory stays cached for reuse instead of going back
 to the OS at every synchronisation.
 
-Emulated device: a block is a numpy byte buffer; statistics work the same way.
+Emulated device: a block is a numpy byte buffer; statistics work the same way. One wrinkle:
+Triton's interpreter keeps the arrays of each launch in a reference cycle, so a block used by an
+interpreted kernel is given back (and uncounted) at the next garbage collection, not at once.
 """
 import weakref
 
