@@ -177,3 +177,17 @@ DUNDERS = {
     "float": float_, "int": int_, "bool": bool_, "type": type_, "_data_write": data_write, "_alias": alias,
     "__array_ufunc__": None,
 }
+
+# What `from tritorch._ops import *` (tritorch/__init__.py) exports: the functions of the ops
+# modules, minus those that exist only as Tensor methods in PyTorch (to, cuda, double, new_zeros,
+# ...) and would otherwise shadow names such as tritorch.cuda (the runtime) or tritorch.bfloat16
+# (the dtype).
+_METHOD_ONLY = {"to", "cpu", "cuda", "double", "half", "bfloat16", "long", "short", "char", "byte", "type_as",
+                "new_tensor", "new_zeros", "new_ones", "new_empty", "new_full", "float_", "int_", "bool_", "type_",
+                "copy_", "fill_", "zero_", "uniform_", "normal_", "random_", "bernoulli_", "square_", "getitem",
+                "setitem", "apply_inplace", "data_write", "snapshot", "alias", "numpy_T", "sum_to_size",
+                "index_put_", "float_dtype_of"}
+__all__ = sorted(n for n, v in list(globals().items())
+                 if not n.startswith("_") and n not in _METHOD_ONLY and callable(v)
+                 and getattr(v, "__module__", "").startswith("tritorch._ops") and not isinstance(v, type)
+                 and not v.__module__.endswith("._util"))
