@@ -268,8 +268,8 @@ def _forward(x, normalized_shape, weight, bias, eps, residual, out, rms, config)
     m = int(np.prod(lead, dtype=np.int64))
     y2d = rows_out(y, (m, n))
     if y2d is None:  # an out= layout with no 2-D view: compute into a temporary, then copy
-        result = _forward(x, shape, None if weight is None else weight.reshape(shape), None if bias is None else bias.reshape(shape), eps,
-                          residual, None, rms, config)
+        weight, bias = (None if p is None else p.reshape(shape) for p in (weight, bias))
+        result = _forward(x, shape, weight, bias, eps, residual, None, rms, config)
         return result._replace(output=y.copy_(result.output))
     mean = None if rms else empty(lead, np.float32)
     rstd = empty(lead, np.float32)
@@ -368,7 +368,8 @@ def _backward(grad_out, x, mean, rstd, weight, has_bias, grad_pre_norm, normaliz
             _norm_bwd_stats[(m,)](x2d, dy2d, _or(weight, x2d), _or(mean2d, rstd2d), rstd2d, c, n, *x2d.strides,
                                   *dy2d.strides, RMS=rms, HAS_WEIGHT=weight is not None, **constexprs, **options)
         _norm_bwd[(groups, triton.cdiv(n, block_n))](
-            x2d, dy2d, _or(weight, x2d), _or(mean2d, rstd2d), rstd2d, c, dx2d, _or(dh2d, x2d), _or(pw, rstd2d), _or(pb, rstd2d),
+            x2d, dy2d, _or(weight, x2d), _or(mean2d, rstd2d), rstd2d, c, dx2d, _or(dh2d, x2d),
+            _or(pw, rstd2d), _or(pb, rstd2d),
             m, n, rows_per_program, *x2d.strides, *dy2d.strides, *dx2d.strides, *_or(dh2d, x2d).strides,
             RMS=rms, HAS_WEIGHT=weight is not None, HAS_BIAS=has_bias, HAS_DH=dh2d is not None,
             LOOPED=looped, **constexprs, **options)

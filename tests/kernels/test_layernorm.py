@@ -58,7 +58,8 @@ def test_forward_backward(rng, assert_close, name, rms, config, residual):
         assert_close(db, rdb, name)
 
 
-@pytest.mark.parametrize("config", [None, dict(BLOCK_N=16, ROWS_PER_PROGRAM=2, num_warps=1)], ids=["one-block", "looped"])
+@pytest.mark.parametrize("config", [None, dict(BLOCK_N=16, ROWS_PER_PROGRAM=2, num_warps=1)],
+                         ids=["one-block", "looped"])
 def test_multi_dim_shape_no_affine_and_grad_pre_norm(rng, assert_close, config):
     x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
     r = rng.standard_normal(x.shape).astype(np.float32)
