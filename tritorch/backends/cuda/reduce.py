@@ -1,0 +1,91 @@
+"""Reductions over any set of axes, arg-reductions, scans and softmax (`tritorch.kernels.reduce`,
+`tritorch.kernels.softmax`). sort/topk/unique run on the host for now (a known gap: a copy to the
+host and back), through the CPU backend."""
+import numpy as np
+
+from tritorch import cuda
+from tritorch.cuda import as_dtype
+from tritorch.kernels import reduce as _k
+from tritorch.kernels.elementwise import elementwise
+from tritorch.kernels.softmax import softmax as _softmax
+
+from ..cpu import reduce as _cpu
+
+__all__ = ["reduce", "arg_reduce", "var", "cumulative", "logsumexp", "sort", "topk", "unique", "softmax"]
+
+_KERNEL_SOFTMAX = (np.dtype(np.float32), np.dtype(np.float16), as_dtype("bfloat16"))
+
+
+def _axes(a, axes):
+    return tuple(axes) if axes else tuple(range(a.ndim))
+
+
+def _keep(out, a, axes, keepdim):
+    """A reduction result (kept dims only, contiguous) reshaped for `keepdim`."""
+    if not keepdim:
+        return out
+    return out.reshape(tuple(1 if d in axes else n for d, n in enumerate(a.shape)))
+
+
+def reduce(op, a, axes, keepdim, dtype=None):
+    """op over `axes` (a tuple; () means every axis). `dtype`: the result's dtype."""
+    axes = _axes(a, axes)
+    empty_reduction = any(a.shape[d] == 0 for d in axes) and all(a.shape[d] for d in range(a.ndim) if d not in axes)
+    if op in ("amax", "amin") and empty_reduction:
+        raise IndexError(f"{op}(): Expected reduction dim {axes[0]} to have non-zero size.")
+    return _keep(_k.reduce(op, a, axes, dtype or a.dtype), a, axes, keepdim)
+
+
+def arg_reduce(op, a, axis, keepdim):
+    """argmax/argmin along `axis` (None: over the flattened array), int64. NaN wins, as in PyTorch."""
+    if axis is None:
+        out = _k.arg_reduce(op, a.contiguous().reshape(-1), 0)
+        return out.reshape((1,) * a.ndim) if keepdim else out
+    if a.ndim == 0:
+        return _k.arg_reduce(op, a.reshape(1), 0)
+    return _keep(_k.arg_reduce(op, a, axis), a, (axis,), keepdim)
+
+
+def var(a, axes, correction, keepdim):
+    axes = _axes(a, axes)
+    return _keep(_k.two_pass("var", a, axes, correction), a, axes, keepdim)
+
+
+def logsumexp(a, axes, keepdim):
+    axes = _axes(a, axes)
+    return _keep(_k.two_pass("logsumexp", a, axes), a, axes, keepdim)
+
+
+def cumulative(op, a, axis):
+    if a.ndim == 0:
+        return _k.scan(op, a.reshape(1), 0).reshape(())
+    return _k.scan(op, a, axis)
+
+
+def softmax(a, axis, log):
+    """softmax (log=False) or log_softmax (log=True) along axis, a's dtype. float64 (which the fused
+    kernel does not take) is exp(x - logsumexp) in float64."""
+    if a.dtype in _KERNEL_SOFTMAX:
+        return _softmax(a, dim=axis, log=log)
+    if a.ndim == 0:
+        return softmax(a.reshape(1), 0, log).reshape(())
+    lse = logsumexp(a, (axis,), True)
+    shifted = elementwise("sub", [a, lse], a.dtype)
+    return shifted if log else elementwise("exp", [shifted])
+
+
+def sort(a, axis, descending, stable=True):
+    """(values, int64 indices) along axis; NaN sorts as the largest value. On the host (known gap)."""
+    values, idx = _cpu.sort(a.numpy(), axis, descending, stable)
+    return cuda.to_device(values), cuda.to_device(idx)
+
+
+def topk(a, k, axis, largest, sorted_):
+    """The k largest (smallest) values and their indices along axis. On the host (known gap)."""
+    values, idx = _cpu.topk(a.numpy(), k, axis, largest, sorted_)
+    return cuda.to_device(np.ascontiguousarray(values)), cuda.to_device(np.ascontiguousarray(idx))
+
+
+def unique(a, sorted_, return_inverse, return_counts, dim):
+    """Sorted unique values, inverse indices and counts. On the host (known gap; PyTorch syncs too)."""
+    return tuple(cuda.to_device(x) for x in _cpu.unique(a.numpy(), sorted_, return_inverse, return_counts, dim))
