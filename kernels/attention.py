@@ -54,7 +54,9 @@ def keep_config(config, head_dim):
 
 
 def _heuristic_config(head_dim, backward=False):
-    if backward:
+    if backward:  # dk, dv (or dq) accumulate in registers: smaller tiles for wide heads
+        if head_dim > 128:
+            return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
         return dict(BLOCK_M=64, BLOCK_N=64, num_warps=4 if head_dim <= 64 else 8, num_stages=2)
     if head_dim <= 64:
         return dict(BLOCK_M=128, BLOCK_N=64, num_warps=4, num_stages=3)
@@ -69,6 +71,12 @@ def _load_tile(base, offs_r, offs_d, n_rows, D, stride_r, stride_d):
     """[len(offs_r), len(offs_d)] tile of a (rows, D) matrix, 0 outside."""
     mask = (offs_r[:, None] < n_rows) & (offs_d[None, :] < D)
     return tl.load(base + offs_r[:, None] * stride_r + offs_d[None, :] * stride_d, mask=mask, other=0.0)
+
+
+@triton.jit
+def _base(ptr, b, h, stride_b, stride_h):
+    """Pointer to the (b, h) head of a [B, heads, ...] array."""
+    return ptr + b.to(tl.int64) * stride_b + h.to(tl.int64) * stride_h
 
 
 @triton.jit
@@ -118,10 +126,10 @@ def _attn_fwd(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr, m_ptr, H, GROUP, LQ, LK, D,
     b, h = bh // H, bh % H
     offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, BLOCK_D)
-    q_base = q_ptr + b.to(tl.int64) * stride_qb + h.to(tl.int64) * stride_qh
-    k_base = k_ptr + b.to(tl.int64) * stride_kb + (h // GROUP).to(tl.int64) * stride_kh
-    v_base = v_ptr + b.to(tl.int64) * stride_vb + (h // GROUP).to(tl.int64) * stride_vh
-    m_base = m_ptr + b.to(tl.int64) * stride_mb + h.to(tl.int64) * stride_mh
+    q_base = _base(q_ptr, b, h, stride_qb, stride_qh)
+    k_base = _base(k_ptr, b, h // GROUP, stride_kb, stride_kh)
+    v_base = _base(v_ptr, b, h // GROUP, stride_vb, stride_vh)
+    m_base = _base(m_ptr, b, h, stride_mb, stride_mh)
     q = _load_tile(q_base, offs_m, offs_d, LQ, D, stride_qm, stride_qd)
     m_i = tl.full((BLOCK_M,), float("-inf"), tl.float32)
     l_i = tl.zeros((BLOCK_M,), tl.float32)
@@ -146,7 +154,7 @@ def _attn_fwd(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr, m_ptr, H, GROUP, LQ, LK, D,
     out = acc / tl.where(empty_row, 1.0, l_i)[:, None]
     if DROPOUT:
         out = out / (1.0 - dropout_p)
-    o_base = o_ptr + b.to(tl.int64) * stride_ob + h.to(tl.int64) * stride_oh
+    o_base = _base(o_ptr, b, h, stride_ob, stride_oh)
     mask = (offs_m[:, None] < LQ) & (offs_d[None, :] < D)
     tl.store(o_base + offs_m[:, None] * stride_om + offs_d[None, :] * stride_od, out.to(o_ptr.dtype.element_ty),
              mask=mask)
@@ -163,9 +171,8 @@ def _attn_bwd_delta(o_ptr, do_ptr, delta_ptr, H, LQ, D,
     b, h = bh // H, bh % H
     offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, BLOCK_D)
-    o = _load_tile(o_ptr + b.to(tl.int64) * stride_ob + h.to(tl.int64) * stride_oh, offs_m, offs_d, LQ, D,
-                   stride_om, stride_od).to(tl.float32)
-    do = _load_tile(do_ptr + b.to(tl.int64) * stride_gb + h.to(tl.int64) * stride_gh, offs_m, offs_d, LQ, D,
+    o = _load_tile(_base(o_ptr, b, h, stride_ob, stride_oh), offs_m, offs_d, LQ, D, stride_om, stride_od).to(tl.float32)
+    do = _load_tile(_base(do_ptr, b, h, stride_gb, stride_gh), offs_m, offs_d, LQ, D,
                     stride_gm, stride_gd).to(tl.float32)
     tl.store(delta_ptr + bh.to(tl.int64) * LQ + offs_m, tl.sum(o * do, axis=1), mask=offs_m < LQ)
 
@@ -187,19 +194,17 @@ def _attn_bwd_dkdv(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, m_ptr, dk_pt
     b, hk = bhk // H_KV, bhk % H_KV
     offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
     offs_d = tl.arange(0, BLOCK_D)
-    k = _load_tile(k_ptr + b.to(tl.int64) * stride_kb + hk.to(tl.int64) * stride_kh, offs_n, offs_d, LK, D,
-                   stride_kn, stride_kd)
-    v = _load_tile(v_ptr + b.to(tl.int64) * stride_vb + hk.to(tl.int64) * stride_vh, offs_n, offs_d, LK, D,
-                   stride_vn, stride_vd)
+    k = _load_tile(_base(k_ptr, b, hk, stride_kb, stride_kh), offs_n, offs_d, LK, D, stride_kn, stride_kd)
+    v = _load_tile(_base(v_ptr, b, hk, stride_vb, stride_vh), offs_n, offs_d, LK, D, stride_vn, stride_vd)
     dk = tl.zeros((BLOCK_N, BLOCK_D), tl.float32)
     dv = tl.zeros((BLOCK_N, BLOCK_D), tl.float32)
     lo = (pid_n * BLOCK_N // BLOCK_M) * BLOCK_M if CAUSAL else 0  # causal: queries before the block see none of it
     for g in range(0, GROUP):
         h = hk * GROUP + g
         bh = b * H + h
-        q_base = q_ptr + b.to(tl.int64) * stride_qb + h.to(tl.int64) * stride_qh
-        do_base = do_ptr + b.to(tl.int64) * stride_gb + h.to(tl.int64) * stride_gh
-        m_base = m_ptr + b.to(tl.int64) * stride_mb + h.to(tl.int64) * stride_mh
+        q_base = _base(q_ptr, b, h, stride_qb, stride_qh)
+        do_base = _base(do_ptr, b, h, stride_gb, stride_gh)
+        m_base = _base(m_ptr, b, h, stride_mb, stride_mh)
         for start_m in range(lo, LQ, BLOCK_M):
             offs_m = start_m + tl.arange(0, BLOCK_M)
             q = _load_tile(q_base, offs_m, offs_d, LQ, D, stride_qm, stride_qd)
@@ -239,15 +244,13 @@ def _attn_bwd_dq(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, m_ptr, dq_ptr,
     b, h = bh // H, bh % H
     offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, BLOCK_D)
-    q = _load_tile(q_ptr + b.to(tl.int64) * stride_qb + h.to(tl.int64) * stride_qh, offs_m, offs_d, LQ, D,
-                   stride_qm, stride_qd)
-    do = _load_tile(do_ptr + b.to(tl.int64) * stride_gb + h.to(tl.int64) * stride_gh, offs_m, offs_d, LQ, D,
-                    stride_gm, stride_gd)
+    q = _load_tile(_base(q_ptr, b, h, stride_qb, stride_qh), offs_m, offs_d, LQ, D, stride_qm, stride_qd)
+    do = _load_tile(_base(do_ptr, b, h, stride_gb, stride_gh), offs_m, offs_d, LQ, D, stride_gm, stride_gd)
     lse = tl.load(lse_ptr + bh.to(tl.int64) * LQ + offs_m, mask=offs_m < LQ, other=float("inf"))
     delta = tl.load(delta_ptr + bh.to(tl.int64) * LQ + offs_m, mask=offs_m < LQ, other=0.0)
-    k_base = k_ptr + b.to(tl.int64) * stride_kb + (h // GROUP).to(tl.int64) * stride_kh
-    v_base = v_ptr + b.to(tl.int64) * stride_vb + (h // GROUP).to(tl.int64) * stride_vh
-    m_base = m_ptr + b.to(tl.int64) * stride_mb + h.to(tl.int64) * stride_mh
+    k_base = _base(k_ptr, b, h // GROUP, stride_kb, stride_kh)
+    v_base = _base(v_ptr, b, h // GROUP, stride_vb, stride_vh)
+    m_base = _base(m_ptr, b, h, stride_mb, stride_mh)
     dq = tl.zeros((BLOCK_M, BLOCK_D), tl.float32)
     hi = tl.minimum(LK, (pid_m + 1) * BLOCK_M) if CAUSAL else LK
     for start_n in range(0, hi, BLOCK_N):
