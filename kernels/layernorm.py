@@ -229,7 +229,7 @@ def _normalized(x, normalized_shape, name="x"):
     """``(lead shape, N)`` for normalising ``x`` over ``normalized_shape``; ValueError if it does not end x."""
     shape = (int(normalized_shape),) if np.isscalar(normalized_shape) else tuple(int(n) for n in normalized_shape)
     k = len(shape)
-    if k == 0 or x.shape[x.ndim - k:] != shape or x.ndim < k:
+    if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != shape:
         raise ValueError(f"normalized_shape {shape} must match the last dims of {name}, got shape {x.shape}")
     n = int(np.prod(shape))
     if n == 0:
