@@ -21,7 +21,7 @@ from ._ops import UNARY as _UNARY, BINARY as _BINARY
 
 _bind_methods()
 globals().update({k: v for k, v in _UNARY.items()})
-globals().update({k: v for k, v in _BINARY.items() if k not in ("add", "sub", "pow")})
+globals().update({k: v for k, v in _BINARY.items() if k not in ("add", "sub", "div", "pow")})
 
 __version__ = "0.1.0"
 

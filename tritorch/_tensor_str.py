@@ -8,27 +8,29 @@ THRESHOLD, EDGEITEMS, LINEWIDTH = 1000, 3, 80
 
 
 def _float_formatter(values):
+    """PyTorch's _Formatter for floats: (format one value, column width). The mode (integer-valued,
+    fixed 4 decimals or scientific) and the width come from the nonzero finite values only."""
     finite = values[np.isfinite(values)]
-    nz = np.abs(finite[finite != 0])
-    if nz.size == 0:
-        fmt = "{:.0f}."
-        sci = False
-    else:
-        lo, hi = nz.min(), nz.max()
-        if np.all(finite == np.ceil(finite)):
-            sci = hi / lo > 1000.0 or hi > 1.0e8
-            fmt = "{:.4e}" if sci else "{:.0f}."
+    nz = finite[finite != 0]
+    int_mode, sci, width = True, False, 1
+    if nz.size:
+        lo, hi = np.abs(nz).min(), np.abs(nz).max()
+        int_mode = bool(np.all(nz == np.ceil(nz)))
+        sci = hi / lo > 1000.0 or hi > 1.0e8 or (not int_mode and lo < 1.0e-4)
+        if sci:
+            width = max(len(f"{v:.4e}") for v in nz.tolist())
+        elif int_mode:
+            width = max(len(f"{v:.0f}") + 1 for v in nz.tolist())
         else:
-            sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-            fmt = "{:.4e}" if sci else "{:.4f}"
+            width = max(len(f"{v:.4f}") for v in nz.tolist())
 
     def one(v):
-        if np.isnan(v):
-            return "nan"
-        if np.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return fmt.format(v)
-    return one
+        if sci:
+            return f"{v:{width}.4e}"
+        if int_mode:
+            return f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
+        return f"{v:.4f}"
+    return one, width
 
 
 def _summarized(a):
@@ -47,6 +49,8 @@ def _format_array(a, fmt, width, indent, summarize):
         items = [fmt(v).rjust(width) for v in a.tolist()] if not summarize or a.shape[0] <= 2 * EDGEITEMS else (
             [fmt(v).rjust(width) for v in a[:EDGEITEMS].tolist()] + ["..."]
             + [fmt(v).rjust(width) for v in a[-EDGEITEMS:].tolist()])
+        items = [" ..." if i == EDGEITEMS and summarize and a.shape[0] > 2 * EDGEITEMS else x
+                 for i, x in enumerate(items)]
         per_line = max(1, (LINEWIDTH - indent) // (width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
@@ -71,12 +75,10 @@ def tensor_repr(t, prefix="tensor("):
     else:
         shown = _summarized(a) if summarize else a.reshape(-1)
         if t.dtype.is_floating_point:
-            fmt = _float_formatter(shown.astype(np.float64))
-        elif t.dtype is _dtype.bool_:
-            fmt = str
+            fmt, width = _float_formatter(shown.astype(np.float64))
         else:
             fmt = str
-        width = max(len(fmt(v)) for v in shown.tolist())
+            width = max(len(fmt(v)) for v in shown.tolist())
         body = _format_array(a, fmt, width, len(prefix), summarize)
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
@@ -87,4 +89,18 @@ def tensor_repr(t, prefix="tensor("):
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    return prefix + ", ".join([body] + suffixes) + ")"
+    return _add_suffixes(prefix + body, suffixes, len(prefix))
+
+
+def _add_suffixes(text, suffixes, indent):
+    """Append ', suffix' items, moving one to a new line when it would pass the line width."""
+    parts = [text]
+    last = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last + len(suffix) + 2 > LINEWIDTH:
+            parts.append(",\n" + " " * indent + suffix)
+            last = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last += len(suffix) + 2
+    return "".join(parts) + ")"

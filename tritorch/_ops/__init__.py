@@ -18,7 +18,7 @@ from .shape import alias, numpy_T
 from .sorting import *  # noqa: F401,F403
 
 globals().update(UNARY)
-globals().update({k: v for k, v in BINARY.items() if k not in ("add", "sub", "pow")})
+globals().update({k: v for k, v in BINARY.items() if k not in ("add", "sub", "div", "pow")})
 
 mul = BINARY["mul"]
 multiply, subtract, divide, true_divide, negative, absolute = mul, sub, div, div, UNARY["neg"], UNARY["abs"]

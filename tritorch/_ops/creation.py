@@ -21,7 +21,7 @@ def _infer_dtype(data):
     """dtype of torch.tensor(data): numpy arrays keep theirs; Python bool/int/float -> bool/int64/default."""
     if isinstance(data, (np.ndarray, np.generic)):
         return _dtype.from_numpy_dtype(data.dtype)
-    arr = np.asarray(data)
+    arr = np.asarray(_host(data))  # nested Python lists: by kind, never numpy's float64
     if arr.dtype.kind == "b":
         return _dtype.bool_
     if arr.dtype.kind in "iu":
@@ -46,9 +46,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         out = data.detach().clone().to(device or data.device)
         out = out.to(_dtype.to_dtype(dtype)) if dtype is not None else out
         return out.requires_grad_(requires_grad) if requires_grad else out
-    data = _host(data)
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
-    arr = np.array(data, dtype=dtype.np)
+    arr = np.array(_host(data), dtype=dtype.np)
     return _make(lambda b, d: b.asarray(arr, d), dtype, device, requires_grad)
 
 

@@ -50,6 +50,11 @@ class Unary(Function):
     def forward(ctx, x):
         op = ctx._fn.op
         data = x._data
+        if op == "neg" and x.dtype is _dtype.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                               "invert a mask, use the `~` or `logical_not()` operator instead.")
+        if op == "bitwise_not" and x.dtype.is_floating_point:
+            raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_TYPE_NAMES.get(x.dtype.name)}'")
         if op not in _INT_PRESERVING and not x.dtype.is_floating_point and op not in PREDICATES:
             data = x._b.cast(data, _dtype.get_default_dtype().np)
         out = wrap(x._b.unary(op, data), x.device)
@@ -113,10 +118,11 @@ class Binary(Function):
         device = common_device(a, b)
         check_broadcast(a, b)
         dtype = _dtype.result_type(a, b)
-        if op in ("div", "atan2") or (op == "pow" and not dtype.is_floating_point and _negative_int(b)):
+        if op in ("div", "atan2"):
             dtype = float_dtype(dtype)
         if op in _LOGICAL:
             dtype = _dtype.bool_
+        _check_dtypes(op, a, b, dtype)
         backend = a._b if is_tensor(a) and a.device == device else b._b
         data = backend.binary(op, data_on(a, device), data_on(b, device), dtype.np)
         out = wrap(data, device)
@@ -138,8 +144,27 @@ class Binary(Function):
                 grad_for(gb, ctx.inputs[1], ctx.needs_input_grad[1]))
 
 
-def _negative_int(b):
-    return (not is_tensor(b)) and isinstance(b, int) and b < 0
+def _has(x, pred):
+    """Whether any element of x (tensor or scalar) satisfies pred; read under no_grad in forward."""
+    return bool(pred(x).any()) if is_tensor(x) else bool(pred(x))
+
+
+def _check_dtypes(op, a, b, dtype):
+    """PyTorch's refusals: bool '-', bitwise ops on floats, integer powers/divisions it rejects."""
+    if op == "sub" and dtype is _dtype.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if op.startswith("bitwise") and dtype.is_floating_point:
+        raise RuntimeError(f"\"{op}_cpu\" not implemented for '{_TYPE_NAMES.get(dtype.name, dtype.name)}'")
+    if dtype.is_floating_point or dtype is _dtype.bool_:
+        return
+    if op == "pow" and _has(b, lambda v: v < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if op in ("floor_divide", "remainder", "fmod") and _has(b, lambda v: v == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
 
 
 def _binary_op(name):
@@ -251,7 +276,8 @@ def clamp(input, min=None, max=None):
         if max is not None:
             out = BINARY["minimum"](out, max)
         return out
-    return Clamp.apply(input, min, max)
+    dtype = _dtype.result_type(input, *[b for b in (min, max) if b is not None])
+    return Clamp.apply(input if dtype is input.dtype else input.to(dtype), min, max)
 
 
 def masked_fill(input, mask, value):

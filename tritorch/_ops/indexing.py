@@ -265,8 +265,13 @@ def _bshape(a, b):
 def take_along_dim(input, indices, dim=None):
     if dim is None:
         return input.reshape(-1).gather(0, indices.reshape(-1))
+    if indices.dim() != input.dim():
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {input.dim()} dimensions for input, and {indices.dim()} dimensions for indices")
     axis = input._dim(dim)
-    shape = list(_bshape(input, indices))
+    from .shape import broadcast_shapes
+    shape = list(broadcast_shapes(input.shape[:axis] + (1,) + input.shape[axis + 1:],
+                                  indices.shape[:axis] + (1,) + indices.shape[axis + 1:]))
     xs, is_ = list(shape), list(shape)
     xs[axis], is_[axis] = input.shape[axis], indices.shape[axis]
     return input.expand(xs).gather(axis, indices.expand(is_))

@@ -111,6 +111,9 @@ def apply_inplace(t, result):
 
 def data_write(t, value):
     """Raw write of value (a Tensor or scalar, broadcast) into t's memory; bumps the version."""
+    if any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
+                           "memory location. Please clone() the tensor before performing the operation.")
     src = value._data if is_tensor(value) else value
     t._b.copy_(t._data, src)
     t._vc[0] += 1

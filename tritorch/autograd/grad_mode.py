@@ -38,17 +38,38 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):
+class _BareDecorator(_GradMode):
+    """Also usable without parentheses: `@no_grad` as well as `@no_grad()` (PyTorch >= 2.0)."""
+
+    def __new__(cls, orig_func=None):
+        self = super().__new__(cls)
+        return self(orig_func) if callable(orig_func) else self
+
+    def __init__(self, orig_func=None):
+        pass
+
+
+class no_grad(_BareDecorator):
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_BareDecorator):
     mode = True
 
 
 class inference_mode(_GradMode):
+    """Grad disabled (tritorch has no separate inference tensors: see the README)."""
+
+    def __new__(cls, mode=True):
+        self = super().__new__(cls)
+        if callable(mode):
+            self.mode = False
+            return self(mode)
+        return self
+
     def __init__(self, mode=True):
-        self.mode = not mode
+        if not callable(mode):
+            self.mode = not mode
 
 
 class set_grad_enabled(_GradMode):
