@@ -6,6 +6,9 @@ decorates any kernel, hence here, before anything imports tritorch.kernels.
 """
 import os
 
+import numpy as np
+import pytest
+
 if os.environ.get("TRITORCH_REAL_GPU") != "1":
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
@@ -16,3 +19,11 @@ def pytest_sessionfinish(session, exitstatus):
     passed = len(reporter.stats.get("passed", [])) if reporter else 1
     if exitstatus == 0 and passed == 0:
         session.exitstatus = 1
+
+
+@pytest.fixture
+def rng(request):
+    """A numpy Generator from a fresh random seed, printed so that a failure can be reproduced."""
+    seed = int(np.random.SeedSequence().entropy % 2**32)
+    print(f"{request.node.name}: seed {seed}")
+    return np.random.default_rng(seed)
