@@ -148,8 +148,8 @@ def _pow_float(x, y, KIND: tl.constexpr):
     r = tl.exp2(yd * tl.log2(tl.abs(xd)))
     y_int = tl.floor(yd) == yd
     odd = y_int & ((tl.abs(yd) % 2.0) == 1.0)
-    r = tl.where((xd < 0) & odd, -r, r)
-    r = tl.where((xd < 0) & ~y_int & (tl.abs(yd) != float("inf")), r * float("nan"), r)
+    r = tl.where(_negative(xd) & odd, -r, r)
+    r = tl.where((xd < 0) & (xd != float("-inf")) & ~y_int & (tl.abs(yd) != float("inf")), r * float("nan"), r)
     one = tl.zeros_like(xd) + 1.0
     r = tl.where((xd == -1.0) & (tl.abs(yd) == float("inf")), one, r)
     r = tl.where(yd == 2.0, xd * xd, r)  # the common exponents exactly, as numpy does

@@ -88,13 +88,14 @@ def _reduce(x_ptr, out_ptr, n_rows, n_cols, cols_per_split, R1, sr0, sr1, C1, sc
         acc = acc + 9223372036854775807
     elif OP == 3:
         acc = acc + float("inf")
+    identity = acc
     for c in range(0, cols_per_split, BLOCK_C):
         cols = start + c + tl.arange(0, BLOCK_C)
         m = row_ok[:, None] & (cols < n_cols)[None, :] & (cols < start + cols_per_split)[None, :]
         v = tl.load(x_rows[:, None] + _offsets(cols, C1, sc0, sc1)[None, :], mask=m, other=0)
         if OP >= 5:
             v = (v != 0).to(tl.int64)
-        v = tl.where(m, v.to(acc.dtype), acc)  # masked lanes keep the accumulator: the identity
+        v = tl.where(m, v.to(acc.dtype), identity)
         if OP == 1:
             acc = acc * v
         elif OP == 2:

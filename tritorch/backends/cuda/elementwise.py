@@ -6,7 +6,7 @@ float16/bfloat16 compute in float32 and round back, as on the CPU.
 import numpy as np
 
 from tritorch.cuda import DeviceArray, transfer
-from tritorch.kernels.elementwise import elementwise
+from tritorch.kernels.elementwise import compute_kind, elementwise
 
 __all__ = ["unary", "binary", "where", "cast", "clamp", "copy_", "erf"]
 
@@ -27,7 +27,11 @@ def unary(op, a):
 def binary(op, a, b, dtype):
     """op(a, b) with broadcasting, computed in `dtype` (the promoted dtype); a and b are
     DeviceArrays or Python scalars. Comparisons and logical ops return bool."""
-    return elementwise(op, [a, b], out_dtype=None if op in _BOOL_OUT else dtype, compute=dtype)
+    compute = dtype
+    if op.startswith("logical"):  # truth values of the inputs as they are (0.5 is True)
+        kind = max(compute_kind(x.dtype) for x in (a, b) if isinstance(x, DeviceArray))
+        compute = (np.int64, np.float32, np.float64)[kind]
+    return elementwise(op, [a, b], out_dtype=None if op in _BOOL_OUT else dtype, compute=compute)
 
 
 _BOOL_OUT = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"}

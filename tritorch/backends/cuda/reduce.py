@@ -9,7 +9,7 @@ from tritorch.kernels import reduce as _k
 from tritorch.kernels.elementwise import elementwise
 from tritorch.kernels.softmax import softmax as _softmax
 
-from ..cpu import reduce as _cpu
+from ..cpu.reduce import sort as _host_sort, topk as _host_topk, unique as _host_unique
 
 __all__ = ["reduce", "arg_reduce", "var", "cumulative", "logsumexp", "sort", "topk", "unique", "softmax"]
 
@@ -76,16 +76,16 @@ def softmax(a, axis, log):
 
 def sort(a, axis, descending, stable=True):
     """(values, int64 indices) along axis; NaN sorts as the largest value. On the host (known gap)."""
-    values, idx = _cpu.sort(a.numpy(), axis, descending, stable)
+    values, idx = _host_sort(a.numpy(), axis, descending, stable)
     return cuda.to_device(values), cuda.to_device(idx)
 
 
 def topk(a, k, axis, largest, sorted_):
     """The k largest (smallest) values and their indices along axis. On the host (known gap)."""
-    values, idx = _cpu.topk(a.numpy(), k, axis, largest, sorted_)
+    values, idx = _host_topk(a.numpy(), k, axis, largest, sorted_)
     return cuda.to_device(np.ascontiguousarray(values)), cuda.to_device(np.ascontiguousarray(idx))
 
 
 def unique(a, sorted_, return_inverse, return_counts, dim):
     """Sorted unique values, inverse indices and counts. On the host (known gap; PyTorch syncs too)."""
-    return tuple(cuda.to_device(x) for x in _cpu.unique(a.numpy(), sorted_, return_inverse, return_counts, dim))
+    return tuple(cuda.to_device(x) for x in _host_unique(a.numpy(), sorted_, return_inverse, return_counts, dim))
