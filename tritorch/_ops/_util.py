@@ -50,7 +50,7 @@ def dims(dim, ndim):
         out.append(d % max(ndim, 1))
     if len(set(out)) != len(out):
         raise RuntimeError(f"dim {out} appears multiple times in the list of dims")
-    return tuple(sorted(out))
+    return tuple(sorted(out)) if ndim else ()  # a 0-d tensor's only "dim" is the whole tensor
 
 
 def size_args(size):

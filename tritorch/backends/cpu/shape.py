@@ -84,7 +84,11 @@ def pad(a, widths, value):
 
 
 def diagonal(a, offset, dim1, dim2):
-    return np.diagonal(a, offset, dim1, dim2)
+    """A writable view (numpy returns a read-only one; PyTorch's diagonal can be written through)."""
+    d = np.diagonal(a, offset, dim1, dim2)
+    if a.flags.writeable:
+        d.flags.writeable = True
+    return d
 
 
 def copy(a):
