@@ -7,7 +7,7 @@ view, four element strides (0 where broadcast). More dims (rare) are peeled off 
 """
 import numpy as np
 import triton
-import triton.language as tl
+import triton.language as tl  # noqa: F401  (Triton requires it in the scope of jit functions)
 
 from tritorch.cuda import DeviceArray
 from tritorch.cuda.layout import collapse_dims

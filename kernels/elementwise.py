@@ -22,6 +22,8 @@ import triton.language as tl
 
 from tritorch.cuda import DeviceArray, as_dtype, empty, is_emulated
 
+from ._math import atan, atan2, div_ieee, expm1, int_divmod, log1p, max_nan, min_nan, pow_float, pow_int, \
+    round_half_even, sqrt_ieee, tanh
 from ._strided import dummy_view, launch, unravel
 
 BF16 = as_dtype("bfloat16")
@@ -43,149 +45,6 @@ PREDICATES = ("isnan", "isinf", "isfinite", "logical_not", "eq", "ne", "lt", "le
 _ABSENT, _ARRAY, _SCALAR = 0, 1, 2
 
 
-# -- math helpers (x in the compute type; KIND 0 int64, 1 float32, 2 float64) ----------------------
-@triton.jit
-def _div(x, y, KIND: tl.constexpr):
-    if KIND == 1:
-        return tl.div_rn(x, y)  # IEEE division, as PyTorch (plain `/` is approximate for float32)
-    else:
-        return x / y
-
-
-@triton.jit
-def _sqrt(x, KIND: tl.constexpr):
-    if KIND == 1:
-        return tl.sqrt_rn(x)
-    else:
-        return tl.sqrt(x)
-
-
-@triton.jit
-def _expm1(x):
-    # Kahan: (u - 1) * x / log(u) cancels the rounding error of u = exp(x)
-    u = tl.exp(x)
-    um1 = u - 1.0
-    r = tl.where(um1 == -1.0, um1, um1 * x / tl.log(u))
-    r = tl.where(u == 1.0, x, r)
-    return tl.where(u == float("inf"), u, r)
-
-
-@triton.jit
-def _log1p(x):
-    u = x + 1.0
-    r = tl.where(u == 1.0, x, tl.log(u) * x / (u - 1.0))
-    return tl.where(u == float("inf"), u, r)
-
-
-@triton.jit
-def _tanh(x):
-    t = _expm1(-2.0 * tl.abs(x))  # in [-1, 0]: never overflows
-    r = -t / (t + 2.0)
-    return tl.where(x < 0, -r, r)
-
-
-@triton.jit
-def _atan(x):
-    # Cephes atan: reduce |x| to [0, 0.66], then a rational approximation (~1e-16 in float64)
-    ax = tl.abs(x)
-    zero = tl.zeros_like(ax)
-    big = ax > 2.414213562373095
-    mid = (ax > 0.66) & (ax <= 2.414213562373095)
-    t = tl.where(big, -1.0 / ax, tl.where(mid, (ax - 1.0) / (ax + 1.0), ax))
-    base = tl.where(big, zero + 1.5707963267948966, tl.where(mid, zero + 0.7853981633974483, zero))
-    extra = tl.where(big, zero + 6.123233995736766e-17, tl.where(mid, zero + 3.061616997868383e-17, zero))
-    z = t * t
-    p = (((-8.750608600031904e-1 * z - 1.615753718733365e1) * z - 7.500855792314705e1) * z
-         - 1.228866684490136e2) * z - 6.485021904942025e1
-    q = ((((z + 2.485846490142306e1) * z + 1.650270098316988e2) * z + 4.328810604912903e2) * z
-         + 4.853903996359137e2) * z + 1.945506571482614e2
-    r = base + (t * (z * p / q) + t + extra)
-    return tl.where(x < 0, -r, r)
-
-
-@triton.jit
-def _negative(x):
-    # sign bit set, including -0.0 (whose reciprocal is -inf)
-    return (x < 0) | ((x == 0) & (1.0 / x < 0))
-
-
-@triton.jit
-def _atan2(y, x):
-    ay = tl.abs(y)
-    ax = tl.abs(x)
-    both_inf = (ay == float("inf")) & (ax == float("inf"))
-    both_zero = (ay == 0) & (ax == 0)
-    safe = tl.where(both_zero, ay + 1.0, ax)
-    r = _atan(tl.where(both_inf, tl.zeros_like(ay) + 1.0, ay / safe))
-    r = tl.where(both_zero, tl.zeros_like(ay), r)
-    r = tl.where(_negative(x), 3.141592653589793 - r, r)
-    return tl.where(_negative(y), -r, r)
-
-
-@triton.jit
-def _round_half_even(x):
-    f = tl.floor(x)
-    d = x - f
-    odd = (f - 2.0 * tl.floor(f * 0.5)) != 0
-    return tl.where((d > 0.5) | ((d == 0.5) & odd), f + 1.0, f)
-
-
-@triton.jit
-def _max_nan(x, y):
-    return tl.where((x > y) | (x != x), x, y)
-
-
-@triton.jit
-def _min_nan(x, y):
-    return tl.where((x < y) | (x != x), x, y)
-
-
-@triton.jit
-def _pow_float(x, y, KIND: tl.constexpr):
-    # C's pow, through float64: exp2(y * log2|x|) with the sign and special cases fixed up
-    xd = x.to(tl.float64)
-    yd = y.to(tl.float64)
-    r = tl.exp2(yd * tl.log2(tl.abs(xd)))
-    y_int = tl.floor(yd) == yd
-    odd = y_int & ((tl.abs(yd) % 2.0) == 1.0)
-    r = tl.where(_negative(xd) & odd, -r, r)
-    r = tl.where((xd < 0) & (xd != float("-inf")) & ~y_int & (tl.abs(yd) != float("inf")), r * float("nan"), r)
-    one = tl.zeros_like(xd) + 1.0
-    r = tl.where((xd == -1.0) & (tl.abs(yd) == float("inf")), one, r)
-    r = tl.where(yd == 2.0, xd * xd, r)  # the common exponents exactly, as numpy does
-    r = tl.where(yd == 0.5, tl.sqrt(xd), r)
-    r = tl.where(yd == 1.0, xd, r)
-    r = tl.where((yd == 0) | (xd == 1.0), one, r)
-    if KIND == 2:
-        r = tl.where(yd == -1.0, 1.0 / xd, r)
-    return r.to(x.dtype)
-
-
-@triton.jit
-def _pow_int(x, y):
-    r = x * 0 + 1
-    base = x
-    e = y
-    for _ in range(63):  # square and multiply over the exponent's bits
-        r = tl.where((e & 1) != 0, r * base, r)
-        base = base * base
-        e = e >> 1
-    neg = tl.where(x == 1, r * 0 + 1, tl.where(x == -1, tl.where((y & 1) != 0, r * 0 - 1, r * 0 + 1), r * 0))
-    return tl.where(y < 0, neg, r)
-
-
-@triton.jit
-def _int_divmod(x, y):
-    # truncated quotient and remainder, whatever the `//` of the backend rounds to; y == 0 gives 0, 0
-    safe = tl.where(y == 0, y + 1, y)
-    q = x // safe
-    r = x - q * safe
-    fix = (r != 0) & ((r < 0) != (x < 0))
-    q = tl.where(fix, q + 1, q)
-    r = tl.where(fix, r - safe, r)
-    return tl.where(y == 0, q * 0, q), tl.where(y == 0, r * 0, r)
-
-
 # -- op dispatch -----------------------------------------------------------------------------------
 @triton.jit
 def _unary(x, OP: tl.constexpr, KIND: tl.constexpr):
@@ -202,13 +61,13 @@ def _unary(x, OP: tl.constexpr, KIND: tl.constexpr):
     elif OP == 5:
         r = tl.log(x) * 0.4342944819032518
     elif OP == 6:
-        r = _log1p(x)
+        r = log1p(x)
     elif OP == 7:
-        r = _expm1(x)
+        r = expm1(x)
     elif OP == 8:
-        r = _sqrt(x, KIND)
+        r = sqrt_ieee(x, KIND)
     elif OP == 9:
-        r = _div(tl.zeros_like(x) + 1.0, _sqrt(x, KIND), KIND)
+        r = div_ieee(tl.zeros_like(x) + 1.0, sqrt_ieee(x, KIND), KIND)
     elif OP == 10:
         r = tl.where(x < 0, -x, x)
     elif OP == 11:
@@ -223,12 +82,12 @@ def _unary(x, OP: tl.constexpr, KIND: tl.constexpr):
     elif OP == 14:
         r = tl.cos(x)
     elif OP == 15:
-        r = _div(tl.sin(x), tl.cos(x), KIND)
+        r = div_ieee(tl.sin(x), tl.cos(x), KIND)
     elif OP == 16:
-        r = _tanh(x)
+        r = tanh(x)
     elif OP == 17:
         e = tl.exp(-tl.abs(x))
-        r = tl.where(x >= 0, _div(tl.zeros_like(e) + 1.0, e + 1.0, KIND), _div(e, e + 1.0, KIND))
+        r = tl.where(x >= 0, div_ieee(tl.zeros_like(e) + 1.0, e + 1.0, KIND), div_ieee(e, e + 1.0, KIND))
     elif OP == 18:
         r = tl.where((x > 0) | (x != x), x, tl.zeros_like(x))
     elif OP == 19:
@@ -240,11 +99,11 @@ def _unary(x, OP: tl.constexpr, KIND: tl.constexpr):
     elif OP == 21:
         r = tl.ceil(x)
     elif OP == 22:
-        r = _round_half_even(x)
+        r = round_half_even(x)
     elif OP == 23:
         r = tl.where(x >= 0, tl.floor(x), tl.ceil(x))
     elif OP == 24:
-        r = _div(tl.zeros_like(x) + 1.0, x, KIND)
+        r = div_ieee(tl.zeros_like(x) + 1.0, x, KIND)
     elif OP == 25:
         r = x != x
     elif OP == 26:
@@ -262,18 +121,18 @@ def _unary(x, OP: tl.constexpr, KIND: tl.constexpr):
     elif OP == 29:
         r = ~x
     elif OP == 30:
-        r = _atan2(x, _sqrt((1.0 - x) * (1.0 + x), KIND))
+        r = atan2(x, sqrt_ieee((1.0 - x) * (1.0 + x), KIND))
     elif OP == 31:
-        r = _atan2(_sqrt((1.0 - x) * (1.0 + x), KIND), x)
+        r = atan2(sqrt_ieee((1.0 - x) * (1.0 + x), KIND), x)
     elif OP == 32:
-        r = _atan(x)
+        r = atan(x)
     elif OP == 33:
-        e = _expm1(tl.abs(x))
-        r = tl.where(e == float("inf"), e, 0.5 * (e + _div(e, e + 1.0, KIND)))
+        e = expm1(tl.abs(x))
+        r = tl.where(e == float("inf"), e, 0.5 * (e + div_ieee(e, e + 1.0, KIND)))
         r = tl.where(x < 0, -r, r)
     elif OP == 34:
         e = tl.exp(tl.abs(x))
-        r = 0.5 * (e + _div(tl.zeros_like(e) + 1.0, e, KIND))
+        r = 0.5 * (e + div_ieee(tl.zeros_like(e) + 1.0, e, KIND))
     else:
         r = x * x
     return r
@@ -288,9 +147,9 @@ def _binary(x, y, OP: tl.constexpr, KIND: tl.constexpr):
     elif OP == 102:
         r = x * y
     elif OP == 103:
-        r = _div(x, y, KIND)
+        r = div_ieee(x, y, KIND)
     elif OP >= 104 and OP <= 106 and KIND == 0:
-        q, m = _int_divmod(x, y)
+        q, m = int_divmod(x, y)
         if OP == 104:
             r = tl.where((m != 0) & ((m < 0) != (y < 0)), q - 1, q)
         elif OP == 105:
@@ -300,11 +159,11 @@ def _binary(x, y, OP: tl.constexpr, KIND: tl.constexpr):
     elif OP == 104:
         # PyTorch's div_floor_floating: exact for the quotients that floor(x / y) rounds wrongly
         m = x % y
-        d = _div(x - m, y, KIND)
+        d = div_ieee(x - m, y, KIND)
         d = tl.where((m != 0) & ((y < 0) != (m < 0)), d - 1.0, d)
         f = tl.floor(d)
         f = tl.where(d - f > 0.5, f + 1.0, f)
-        q = _div(x, y, KIND)
+        q = div_ieee(x, y, KIND)
         zero = tl.zeros_like(d)
         r = tl.where(d != 0, f, tl.where(q < 0, -zero, zero))
         r = tl.where(y == 0, q, r)
@@ -315,15 +174,15 @@ def _binary(x, y, OP: tl.constexpr, KIND: tl.constexpr):
         r = x % y
     elif OP == 107:
         if KIND == 0:
-            r = _pow_int(x, y)
+            r = pow_int(x, y)
         else:
-            r = _pow_float(x, y, KIND)
+            r = pow_float(x, y, KIND)
     elif OP == 108:
-        r = _max_nan(x, y)
+        r = max_nan(x, y)
     elif OP == 109:
-        r = _min_nan(x, y)
+        r = min_nan(x, y)
     elif OP == 110:
-        r = _atan2(x, y)
+        r = atan2(x, y)
     elif OP == 111:
         r = x == y
     elif OP == 112:
@@ -358,9 +217,9 @@ def _ternary(x, y, z, offs, n, OP: tl.constexpr, HAS_Y: tl.constexpr, HAS_Z: tl.
     elif OP == 201:
         r = x
         if HAS_Y:
-            r = _max_nan(r, y)
+            r = max_nan(r, y)
         if HAS_Z:
-            r = _min_nan(r, z)
+            r = min_nan(r, z)
     elif OP == 202:
         r = x + offs.to(x.dtype) * y
     elif OP == 203:
@@ -392,7 +251,8 @@ def _operand(ptr, bits, i0, i1, i2, i3, s0, s1, s2, s3, mask, KIND_OF: tl.conste
 @triton.jit(do_not_specialize=["x_bits", "y_bits", "z_bits"])
 def _elementwise(out_ptr, x_ptr, y_ptr, z_ptr, x_bits, y_bits, z_bits, n_rows, n, size1, size2, size3,
                  so0, so1, so2, so3, sx0, sx1, sx2, sx3, sy0, sy1, sy2, sy3, sz0, sz1, sz2, sz3,
-                 OP: tl.constexpr, KIND: tl.constexpr, TY: tl.constexpr, X: tl.constexpr, Y: tl.constexpr, Z: tl.constexpr,
+                 OP: tl.constexpr, KIND: tl.constexpr, TY: tl.constexpr,
+                 X: tl.constexpr, Y: tl.constexpr, Z: tl.constexpr,
                  ROUND_BF16: tl.constexpr, BLOCK: tl.constexpr):
     """out[i] = OP(x[i], y[i], z[i]) over an (n // (size1*size2*size3), size1, size2, size3) index
     space; each pointer is addressed through its own four element strides (0 where broadcast).

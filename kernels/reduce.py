@@ -24,7 +24,8 @@ from tritorch.cuda import empty
 from tritorch.cuda.layout import collapse_dims
 
 from ._harness import prepare_launch
-from .elementwise import _max_nan, _min_nan, compute_kind
+from ._math import max_nan, min_nan
+from .elementwise import compute_kind
 
 REDUCE_OPS = {"sum": 0, "prod": 1, "amax": 2, "amin": 3, "mean": 4, "all": 5, "any": 6, "count_nonzero": 7}
 _ACC = {0: np.dtype(np.int64), 1: np.dtype(np.float32), 2: np.dtype(np.float64)}
@@ -99,9 +100,9 @@ def _reduce(x_ptr, out_ptr, n_rows, n_cols, cols_per_split, R1, sr0, sr1, C1, sc
         if OP == 1:
             acc = acc * v
         elif OP == 2:
-            acc = _max_nan(acc, v)
+            acc = max_nan(acc, v)
         elif OP == 3:
-            acc = _min_nan(acc, v)
+            acc = min_nan(acc, v)
         elif OP == 5:
             acc = tl.minimum(acc, v)
         elif OP == 6:
@@ -175,7 +176,7 @@ def _two_pass(x_ptr, out_ptr, n_rows, n_cols, R1, sr0, sr1, C1, sc0, sc1, diviso
         if OP == 0:
             acc = acc + tl.where(m, v, 0.0)
         else:
-            acc = _max_nan(acc, tl.where(m, v, float("-inf")))
+            acc = max_nan(acc, tl.where(m, v, float("-inf")))
     if OP == 0:
         center = tl.sum(acc, 1) / n_cols
     else:

@@ -287,8 +287,7 @@ class Tensor:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                                "protocol at the moment.")
         t = type(self).__new__(type(self))
-        t._init(self._b.contiguous(self._data.copy() if isinstance(self._data, np.ndarray) else
-                                   self._b.contiguous(self._data)), self._device, self.requires_grad)
+        t._init(self._b.copy(self._data), self._device, self.requires_grad)  # a new buffer on any device
         t.__dict__.update({k: v for k, v in self.__dict__.items() if k not in t.__dict__})
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)

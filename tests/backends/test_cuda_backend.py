@@ -204,7 +204,8 @@ def test_shape_ops_and_copies():
     assert_same(gt.contiguous(), xt.contiguous())
     assert gt.contiguous().is_contiguous() and gt.stride() == xt.stride()
     assert_same(g[:, None, ::2, -3:].expand(3, 4, 3, 3).clone(), x[:, None, ::2, -3:].expand(3, 4, 3, 3).clone())
-    assert_same(torch.cat([g, gt.transpose(1, 2)[:, :2].double()], 1), torch.cat([x, xt.transpose(1, 2)[:, :2].double()], 1))
+    assert_same(torch.cat([g, gt.transpose(1, 2)[:, :2].double()], 1),      # mixed dtypes promote
+                torch.cat([x, xt.transpose(1, 2)[:, :2].double()], 1))
     assert_same(torch.stack([g[0], g[1]], -1), torch.stack([x[0], x[1]], -1))
     assert_same(gt.flip((0, 2)), xt.flip((0, 2)))
     assert_same(g.roll((2, -1), (1, 2)), x.roll((2, -1), (1, 2)))
@@ -334,7 +335,8 @@ def test_devices_factories_and_moves():
 def test_device_mismatch_is_an_error():
     a, b = torch.ones(3), torch.ones(3, device="cuda")
     msg = "Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!"
-    for fn in (lambda: a + b, lambda: b * a, lambda: a @ b, lambda: torch.cat([a, b]), lambda: torch.where(b > 0, a, b)):
+    for fn in (lambda: a + b, lambda: b * a, lambda: a @ b, lambda: torch.cat([a, b]),
+               lambda: torch.where(b > 0, a, b)):
         with pytest.raises(RuntimeError, match=msg):
             fn()
     assert_same(b + torch.tensor(2.0), torch.full((3,), 3.0))        # 0-d CPU tensors ride along

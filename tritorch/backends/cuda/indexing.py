@@ -9,7 +9,6 @@ import numpy as np
 
 from tritorch import cuda
 from tritorch.cuda import DeviceArray
-from tritorch.cuda.layout import contiguous_strides
 from tritorch.kernels import indexing as _k
 from tritorch.kernels.elementwise import elementwise
 from tritorch.kernels.reduce import scan
