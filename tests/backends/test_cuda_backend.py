@@ -1,6 +1,8 @@
 """The cuda backend against the CPU backend, through the Tensor API, on the emulated device
 (TRITON_INTERPRET=1): every primitive on small odd shapes, non-contiguous inputs, broadcasting
 and the dtypes that matter; autograd through cuda tensors; devices, factories and randoms."""
+import importlib
+
 import ml_dtypes
 import numpy as np
 import pytest
@@ -412,3 +414,19 @@ def test_forward_backward_makes_no_device_to_host_copies(monkeypatch):
     w.data.sub_(0.1 * w.grad)
     assert copies == []
     assert loss.item() > 0 and len(copies) == 1                     # item() is the one, deliberate sync
+
+
+@pytest.mark.parametrize("family", ["creation", "elementwise", "reduce", "shape", "indexing", "linalg"])
+def test_every_core_cpu_primitive_has_a_cuda_twin(family):
+    cpu = importlib.import_module(f"tritorch.backends.cpu.{family}")
+    gpu = importlib.import_module(f"tritorch.backends.cuda.{family}")
+    assert sorted(cpu.__all__) == sorted(gpu.__all__)
+    for name in cpu.__all__:
+        assert callable(getattr(B, name)), name
+
+
+def test_a_primitive_missing_on_cuda_says_so(monkeypatch):
+    monkeypatch.setattr(C, "fancy_op", lambda a: a, raising=False)
+    with pytest.raises(RuntimeError, match="fancy_op is not supported on cuda yet"):
+        B.fancy_op(torch.ones(2, device="cuda")._data)
+    assert not hasattr(B, "fancy_op") and not hasattr(B, "no_such_thing_anywhere")

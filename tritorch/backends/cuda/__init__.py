@@ -13,3 +13,15 @@ from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+
+
+class NotOnCuda(RuntimeError, AttributeError):
+    """A primitive the CPU backend has and this one does not have yet. Also an AttributeError,
+    so `hasattr(backend, name)` and `getattr(backend, name, default)` see it as absent."""
+
+
+def __getattr__(name):
+    from .. import cpu
+    if not name.startswith("_") and callable(getattr(cpu, name, None)):
+        raise NotOnCuda(f"{name} is not supported on cuda yet")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
