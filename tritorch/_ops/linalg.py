@@ -21,11 +21,14 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         a2 = a.unsqueeze(0) if a.dim() == 1 else a
         b2 = b.unsqueeze(-1) if b.dim() == 1 else b
-        g2 = g
-        if a.dim() == 1:
-            g2 = g2.unsqueeze(-2)
-        if b.dim() == 1:
-            g2 = g2.unsqueeze(-1)
+        if a.dim() == 1 and b.dim() == 1:  # a dot product: g is 0-d
+            g2 = g.reshape(1, 1)
+        elif a.dim() == 1:
+            g2 = g.unsqueeze(-2)
+        elif b.dim() == 1:
+            g2 = g.unsqueeze(-1)
+        else:
+            g2 = g
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = (g2 @ b2.mT).sum_to_size(a2.shape).reshape(a.shape)
