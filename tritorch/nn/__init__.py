@@ -1,0 +1,5 @@
+"""tritorch.nn: PyTorch's neural-network library (Module, layers, functional, init, losses),
+written on tritorch Tensor ops so it runs on every device the backends provide."""
+from .parameter import Buffer, Parameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from . import functional, init  # noqa: F401

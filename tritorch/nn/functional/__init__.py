@@ -1,0 +1,6 @@
+"""tritorch.nn.functional: PyTorch's functional API. Each family lives in its own file; this
+module only re-exports them."""
+from .activation import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .misc import *  # noqa: F401,F403

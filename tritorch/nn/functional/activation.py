@@ -1,0 +1,150 @@
+"""Activation functions, composed from Tensor ops (autograd comes for free) or tritorch's
+fused softmax primitive. Shapes: any; the output has the input's shape and dtype."""
+import math
+
+import tritorch
+from ..._ops.inplace import apply_inplace, snapshot
+
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "mish",
+           "softplus", "tanh", "sigmoid", "hardtanh", "hardtanh_", "softmax", "log_softmax", "logsigmoid",
+           "hardsigmoid", "hardswish", "selu", "celu", "softsign", "tanhshrink", "glu"]
+
+
+def _maybe_inplace(fn, input, inplace):
+    return apply_inplace(input, fn(snapshot(input))) if inplace else fn(input)
+
+
+def relu(input, inplace=False):
+    """max(x, 0)."""
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(x, min_val, max_val)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(lambda x: x.clamp(min_val, max_val), input, inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x."""
+    return _maybe_inplace(lambda x: tritorch.where(x > 0, x, x * negative_slope), input, inplace)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (exp(x) - 1); exp only of non-positive values (no overflow)."""
+    return _maybe_inplace(lambda x: tritorch.where(x > 0, x, x.clamp(max=0).expm1() * alpha), input, inplace)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return _maybe_inplace(lambda x: scale * elu(x, alpha), input, inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return _maybe_inplace(lambda x: tritorch.where(x > 0, x, (x.clamp(max=0) / alpha).expm1() * alpha), input,
+                          inplace)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) with the exact normal CDF (erf), or its tanh approximation (approximate='tanh')."""
+    if approximate == "none":
+        return input * 0.5 * (1.0 + (input * (1.0 / math.sqrt(2.0))).erf())
+    if approximate == "tanh":
+        inner = math.sqrt(2.0 / math.pi) * (input + 0.044715 * input * input * input)
+        return 0.5 * input * (1.0 + inner.tanh())
+    raise RuntimeError(f"approximate argument must be either none or tanh.")
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    return _maybe_inplace(lambda x: x * x.sigmoid(), input, inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold. Stable form
+    relu(z) + log1p(exp(-|z|)): no overflow, no NaN gradient."""
+    z = input * beta
+    soft = (z.relu() + (-z.abs()).exp().log1p()) / beta
+    return tritorch.where(z > threshold, input, soft)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return _maybe_inplace(lambda x: x * softplus(x).tanh(), input, inplace)
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return -softplus(-input)
+
+
+def hardsigmoid(input, inplace=False):
+    return _maybe_inplace(lambda x: (x / 6 + 0.5).clamp(0.0, 1.0), input, inplace)
+
+
+def hardswish(input, inplace=False):
+    return _maybe_inplace(lambda x: x * (x + 3).clamp(0.0, 6.0) / 6, input, inplace)
+
+
+def softsign(input):
+    return input / (1 + input.abs())
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b) where (a, b) are the halves of input along dim."""
+    if input.shape[dim] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {input._dim(dim)} is size "
+                           f"{input.shape[dim]}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along dim, through tritorch's fused softmax primitive."""
+    return tritorch.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """x - logsumexp(x) along dim, through tritorch's fused log-softmax primitive."""
+    return tritorch.log_softmax(input, dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    return tritorch.softmax(-input, dim, dtype=dtype)
+
+
+__all__ += ["softmin"]

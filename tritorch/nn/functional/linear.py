@@ -1,0 +1,106 @@
+"""linear (one fused primitive: matmul + bias + activation) and bilinear."""
+import math
+
+import tritorch
+from ...autograd.function import Function
+from ..._ops._util import common_device, data_on, wrap
+
+__all__ = ["linear", "bilinear"]
+
+_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
+
+
+def _activation_grad(z, activation):
+    """d activation(z) / dz, in Tensor ops."""
+    if activation == "relu":
+        return (z > 0).to(z.dtype)
+    if activation == "gelu":
+        cdf = 0.5 * (1.0 + (z * (1.0 / math.sqrt(2.0))).erf())
+        return cdf + z * (-0.5 * z * z).exp() * (1.0 / math.sqrt(2.0 * math.pi))
+    if activation == "gelu_tanh":
+        k = math.sqrt(2.0 / math.pi)
+        t = (k * (z + 0.044715 * z * z * z)).tanh()
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * k * (1.0 + 3 * 0.044715 * z * z)
+    if activation == "silu":
+        s = z.sigmoid()
+        return s * (1.0 + z * (1.0 - s))
+    raise ValueError(f"linear: unknown activation '{activation}'")
+
+
+class Linear(Function):
+    """y = activation(x @ w.T + b), the backend's `linear` primitive.
+
+    x: (..., in) or (in,); w: (out, in); b: (out,) or None; activation: 'none', 'relu', 'gelu'
+    (erf), 'gelu_tanh' or 'silu'."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, activation):
+        device = common_device(x, w, b)
+        ctx.save_for_backward(x, w, b)
+        ctx.activation = activation
+        return wrap(x._b.linear(data_on(x, device), data_on(w, device), data_on(b, device), activation), device)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, b = ctx.saved_tensors
+        if ctx.activation != "none":
+            z = x @ w.mT if b is None else x @ w.mT + b
+            g = g * _activation_grad(z, ctx.activation)
+        out_f, in_f = w.shape
+        gx = g @ w if ctx.needs_input_grad[0] else None
+        gw = g.reshape(-1, out_f).mT @ x.reshape(-1, in_f) if ctx.needs_input_grad[1] else None
+        gb = g.reshape(-1, out_f).sum(0) if b is not None and ctx.needs_input_grad[2] else None
+        return gx, gw, gb, None
+
+
+def _check_linear(input, weight, bias):
+    if weight.dim() != 2:
+        raise RuntimeError(f"linear(): weight must be 2-D, but got {weight.dim()}-D with shape {list(weight.shape)}")
+    if input.dim() == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+    if input.shape[-1] != weight.shape[1]:
+        rows = input.numel() // input.shape[-1] if input.shape[-1] else math.prod(input.shape[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{weight.shape[1]}x{weight.shape[0]})")
+    for other in (weight, bias):
+        if other is not None and other.dtype is not input.dtype:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_TYPE.get(input.dtype.name)} and "
+                               f"{_TYPE.get(other.dtype.name)}")
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), (), (1,)):
+        raise RuntimeError(f"The size of tensor a ({weight.shape[0]}) must match the size of tensor b "
+                           f"({bias.shape[-1]}) at non-singleton dimension {input.dim() - 1}")
+
+
+def linear(input, weight, bias=None, *, activation="none"):
+    """y = x @ weight.T + bias, through the fused linear primitive.
+
+    Args:
+        input (Tensor): (*, in_features).
+        weight (Tensor): (out_features, in_features).
+        bias (Tensor, optional): (out_features,). Default: ``None``.
+        activation (str, keyword, tritorch extension): applied in the same primitive: 'none', 'relu',
+            'gelu', 'gelu_tanh' or 'silu'. Default: ``'none'``.
+
+    Returns (*, out_features), input's dtype.
+    """
+    _check_linear(input, weight, bias)
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        bias = bias.expand(weight.shape[0])
+    return Linear.apply(input, weight, bias, activation)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = x1 @ weight[k] @ x2 + bias[k]. input1: (*, in1); input2: (*, in2);
+    weight: (out, in1, in2); bias: (out,) -> (*, out)."""
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {list(input1.shape[:-1])} and "
+                           f"{list(input2.shape[:-1])}")
+    if weight.dim() != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): input sizes {input1.shape[-1]} and {input2.shape[-1]} do not match the "
+                           f"weight of shape {list(weight.shape)}")
+    lead = input1.shape[:-1]
+    x1, x2 = input1.reshape(-1, input1.shape[-1]), input2.reshape(-1, input2.shape[-1])
+    y = tritorch.einsum("ni,kij,nj->nk", x1, weight, x2)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(tuple(lead) + (weight.shape[0],))
