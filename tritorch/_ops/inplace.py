@@ -66,12 +66,17 @@ def _check_leaf(t):
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
-def apply_inplace(t, result):
-    """Write `result` into t's memory and give t result's autograd history. Returns t."""
+_SCALAR_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def apply_inplace(t, result, overwrite=False):
+    """Write `result` into t's memory and give t result's autograd history. Returns t.
+    overwrite: result does not depend on t's old value (copy_), whose gradient is then zero."""
     _check_leaf(t)
     if result.dtype.category > t.dtype.category:
-        raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the desired output type "
-                           f"{t.dtype.name.capitalize()}")
+        raise RuntimeError(f"result type {_SCALAR_TYPE[result.dtype.name]} can't be cast to the desired output "
+                           f"type {_SCALAR_TYPE[t.dtype.name]}")
     if tuple(result.shape) != tuple(t.shape):
         from .shape import broadcast_shapes
         try:
@@ -88,7 +93,7 @@ def apply_inplace(t, result):
         result = result.to(t.device)
     if result.is_leaf and result.requires_grad:  # t must take a node of its own, not become a leaf
         result = result.clone()
-    if grad_mode.is_grad_enabled() and t.requires_grad and not result.requires_grad:
+    if grad_mode.is_grad_enabled() and t.requires_grad and (overwrite or not result.requires_grad):
         old = wrap(t._data, t.device)
         old.grad_fn, old._output_nr, old._requires_grad = t.grad_fn, t._output_nr, True
         result = Overwrite.apply(old, result)
@@ -141,12 +146,12 @@ def copy_(self, src, non_blocking=False):
                                f"{list(broadcast_shapes(value.shape, self.shape))}")
         self._data_write(value)
         return self
-    return apply_inplace(self, value.to(self.device))
+    return apply_inplace(self, value.to(self.device), overwrite=True)
 
 
 def fill_(self, value):
     if is_tensor(value) and value.requires_grad:
-        return apply_inplace(self, value.expand(self.shape))
+        return apply_inplace(self, value.expand(self.shape), overwrite=True)
     _check_leaf(self)
     self._data_write(value.item() if is_tensor(value) else value)
     return self
