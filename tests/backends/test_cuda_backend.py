@@ -304,11 +304,26 @@ def test_matmul_and_einsum(dtype):
         assert_same(torch.einsum("ij,jk,kl->il", gb.T, gb, gb.T), torch.einsum("ij,jk,kl->il", b.T, b, b.T), tol * 10)
 
 
-def test_sort_topk_unique_on_the_host_path():
-    x, g = pair(3, 7, special=False)
-    assert_same(g.sort(1).values, x.sort(1).values)
-    assert_same(g.sort(1).indices, x.sort(1).indices)
-    assert_same(g.topk(3, 0).values, x.topk(3, 0).values)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int32, torch.float64])
+def test_sort_topk_argsort(dtype, monkeypatch):
+    x = torch.tensor([[3.0, -1.0, float("nan"), 0.0, -0.0, 2.0, -float("inf"), 3.0, 1.0],
+                      [1.0, 1.0, 1.0, -2.0, 5.0, 5.0, 0.5, -0.0, 0.0],
+                      [2.0, 0.0, 2.0, 0.0, 2.0, 0.0, 7.0, -3.0, 2.0]])
+    x = x.nan_to_num(4.0, 9.0, -9.0) if not dtype.is_floating_point else x
+    x = x.to(dtype)
+    g = x.cuda()
+    from tritorch.cuda import transfer
+    copies = []
+    real = transfer._memcpy
+    monkeypatch.setattr(transfer, "_memcpy", lambda d, s_, n, kind: (copies.append(kind), real(d, s_, n, kind)))
+    results = [(g.sort(1), x.sort(1)), (g.sort(0, descending=True), x.sort(0, descending=True)),
+               (g.T.sort(1, descending=True), x.T.sort(1, descending=True)),     # strided rows
+               (g.topk(4, 1), x.topk(4, 1)), (g.topk(2, 0, largest=False), x.topk(2, 0, largest=False))]
+    assert ("dtoh" in copies) == (dtype is torch.float64)       # 64-bit keys take the host path
+    for (gv, gi), (cv, ci) in results:
+        assert_same(gv, cv)
+        assert_same(gi, ci)                                    # stable: ties keep their order
+    assert_same(g.argsort(1), x.argsort(1))
     i = torch.randint(0, 4, (9,))
     assert_same(i.cuda().unique(), i.unique())
 

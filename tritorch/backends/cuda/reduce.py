@@ -1,6 +1,6 @@
 """Reductions over any set of axes, arg-reductions, scans and softmax (`tritorch.kernels.reduce`,
-`tritorch.kernels.softmax`). sort/topk/unique run on the host for now (a known gap: a copy to the
-host and back), through the CPU backend."""
+`tritorch.kernels.softmax`, `tritorch.kernels.sort`). unique, and sort/topk of 64-bit dtypes or
+rows longer than 4096, run on the host for now (a known gap: a copy to the host and back)."""
 import numpy as np
 
 from tritorch import cuda
@@ -8,8 +8,10 @@ from tritorch.cuda import as_dtype
 from tritorch.kernels import reduce as _k
 from tritorch.kernels.elementwise import elementwise
 from tritorch.kernels.softmax import softmax as _softmax
+from tritorch.kernels.sort import argsort
 
-from ..cpu.reduce import sort as _host_sort, topk as _host_topk, unique as _host_unique
+from ..cpu.reduce import sort as _host_sort, unique as _host_unique
+from .indexing import gather
 
 __all__ = ["reduce", "arg_reduce", "var", "cumulative", "logsumexp", "sort", "topk", "unique", "softmax"]
 
@@ -75,15 +77,20 @@ def softmax(a, axis, log):
 
 
 def sort(a, axis, descending, stable=True):
-    """(values, int64 indices) along axis; NaN sorts as the largest value. On the host (known gap)."""
-    values, idx = _host_sort(a.numpy(), axis, descending, stable)
-    return cuda.to_device(values), cuda.to_device(idx)
+    """(values, int64 indices) along axis, stable; NaN sorts as the largest value. On the device
+    for rows up to `kernels.sort.MAX_COLS` of dtypes up to 32 bits, else on the host (a gap)."""
+    idx = argsort(a, axis, descending)
+    if idx is None:
+        values, idx = _host_sort(a.numpy(), axis, descending, stable)
+        return cuda.to_device(values), cuda.to_device(idx)
+    return gather(a, axis, idx), idx
 
 
 def topk(a, k, axis, largest, sorted_):
-    """The k largest (smallest) values and their indices along axis. On the host (known gap)."""
-    values, idx = _host_topk(a.numpy(), k, axis, largest, sorted_)
-    return cuda.to_device(np.ascontiguousarray(values)), cuda.to_device(np.ascontiguousarray(idx))
+    """The k largest (smallest) values and their indices along axis: the front of a sort."""
+    values, idx = sort(a, axis, descending=largest)
+    front = tuple(slice(0, k) if d == axis else slice(None) for d in range(a.ndim))
+    return values[front], idx[front]
 
 
 def unique(a, sorted_, return_inverse, return_counts, dim):
