@@ -1,0 +1,2 @@
+"""tritorch.utils: `tritorch.utils.data` (datasets, samplers, DataLoader)."""
+from . import data  # noqa: F401  (torch.utils.data is available after `import torch.utils`)
