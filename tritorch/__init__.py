@@ -34,3 +34,14 @@ def result_type(tensor1, tensor2):
 
 def can_cast(from_, to):
     return from_.category <= to.category
+
+
+_LAZY_SUBMODULES = ("cuda", "kernels")
+
+
+def __getattr__(name):
+    """`tritorch.cuda` and `tritorch.kernels` are imported on first access, so `import tritorch` stays light."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

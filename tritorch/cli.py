@@ -1,0 +1,35 @@
+"""The `tritorch` command line: `tritorch <subcommand> ...` (also `python -m tritorch ...`).
+
+Each subcommand lives in its own module and is listed in SUBCOMMANDS as
+name -> (module, help). The module provides `add_arguments(parser)` and `run(args) -> int`;
+it is imported only when its subcommand runs, so `tritorch info` stays fast.
+"""
+import argparse
+import importlib
+import sys
+
+SUBCOMMANDS = {
+    "info": ("tritorch.cli_info", "versions of tritorch, numpy, triton and Python; CUDA and interpreter status"),
+}
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="tritorch", description="tritorch: PyTorch's interface on Triton and numpy.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"tritorch {__version__}")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subs.required = True
+    for name, (module, help_) in SUBCOMMANDS.items():
+        sub = subs.add_parser(name, help=help_, description=help_)
+        sub.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(sub)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    return importlib.import_module(args._module).run(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
