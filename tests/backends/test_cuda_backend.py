@@ -278,6 +278,14 @@ def test_gather_scatter_index_select_index_add():
     assert_same(g.index_select(2, k.int().cuda()), x.index_select(2, k.int()))
     assert_same(g.index_add(1, k.cuda(), torch.ones(3, 4, 7, device="cuda")), x.index_add(1, k, torch.ones(3, 4, 7)),
                 1e-6)
+    rep = torch.tensor([0, 2, 0, 0])
+    for dtype, tol in [(torch.bfloat16, 2e-2), (torch.float16, 2e-3), (torch.int8, 0), (torch.bool, 0)]:
+        a, v = (torch.randn(3, 5) * 4).to(dtype), (torch.randn(3, 4) * 4).to(dtype)   # accumulated widened
+        assert_same(a.cuda().index_add(1, rep.cuda(), v.cuda()), a.index_add(1, rep, v), tol)
+        assert_same(a.cuda().scatter_add(1, rep.expand(3, 4).cuda(), v.cuda()), a.scatter_add(1, rep.expand(3, 4), v),
+                    tol)
+        assert_same(a.cuda().index_put((rep.cuda(),), v.T[:, :1].cuda(), accumulate=True),
+                    a.index_put((rep,), v.T[:, :1], accumulate=True), tol)
     n = torch.randint(-4, 4, (6,))
     assert_same(torch.zeros(3, dtype=torch.int64, device="cuda").index_add(0, torch.tensor([0, 2, 0, 0, 1, 2]).cuda(),
                                                                           n.cuda()),

@@ -14,6 +14,19 @@ from tritorch.kernels.elementwise import elementwise
 from tritorch.kernels.reduce import scan
 
 from .creation import full
+from .elementwise import cast
+
+# additive scatters accumulate these dtypes in a wider one (atomics need 32 bits or more, and
+# Triton's interpreter has no bfloat16 atomics); the sum is rounded or wrapped once at the end
+_WIDE = {np.dtype(np.float16): np.float32, cuda.as_dtype("bfloat16"): np.float32, np.dtype(np.bool_): np.int32,
+         np.dtype(np.int8): np.int32, np.dtype(np.int16): np.int32, np.dtype(np.uint8): np.int32}
+
+
+def _widened(fn, a, values, *args):
+    """fn(a, ..., values, ...) run in a's wide dtype and cast back (see _WIDE)."""
+    wide = _WIDE[a.dtype]
+    values = cast(values, wide) if isinstance(values, DeviceArray) else values
+    return cast(fn(cast(a, wide), values, *args), a.dtype)
 
 __all__ = ["take", "index_put", "gather", "scatter", "index_select", "index_add", "masked_select", "nonzero"]
 
@@ -43,6 +56,8 @@ def gather(a, axis, idx):
 
 def scatter(a, axis, idx, src, reduce):
     """Out of place scatter along `axis`: reduce None (replace) or 'add'. src: array or scalar."""
+    if reduce == "add" and a.dtype in _WIDE:
+        return _widened(lambda w, v: scatter(w, axis, idx, v, reduce), a, src)
     out = a.clone()
     if isinstance(src, DeviceArray):
         src = src[tuple(slice(0, n) for n in idx.shape)]
@@ -60,6 +75,8 @@ def index_select(a, axis, idx):
 
 
 def index_add(a, axis, idx, src):
+    if a.dtype in _WIDE:
+        return _widened(lambda w, v: index_add(w, axis, idx, v), a, src)
     out = a.clone()
     index = DeviceArray(idx.storage, src.shape, idx.dtype, [idx.strides[0] if d == axis else 0 for d in range(a.ndim)],
                         idx.offset)
@@ -157,6 +174,8 @@ def take(a, index):
 
 def index_put(a, index, values, accumulate):
     """Out of place: a copy of `a` with a[index] = values (or += with accumulate, summing repeats)."""
+    if accumulate and a.dtype in _WIDE:
+        return _widened(lambda w, v: index_put(w, index, v, True), a, values)
     out = a.clone()
     dst, idx, wrap = _plan(out, index)
     size, stride = wrap or (0, 1)
