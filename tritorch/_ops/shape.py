@@ -8,6 +8,7 @@ import math
 from .. import _dtype
 from ..autograd.function import Function
 from ._util import common_device, data_on, dims, wrap
+from ._util import dims as _dims
 
 
 def _as_view(out, x, view_fn):
@@ -280,8 +281,8 @@ class Flip(Function):
         return g.flip(ctx.axes), None
 
 
-def flip(input, dims_):
-    axes = dims(dims_, input.dim())
+def flip(input, dims):
+    axes = _dims(dims, input.dim())
     return Flip.apply(input, axes) if axes else input.clone()
 
 
