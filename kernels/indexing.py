@@ -96,7 +96,8 @@ def gather(out, src, idx, size, stride, wrap=True):
 
 
 def scatter(dst, values, idx, size, stride, add, wrap=True):
-    """``dst[i + wrap(idx[i]) * stride] = values[i]`` (``add``: ``+=``), in place; views of one shape."""
+    """``dst[i + wrap(idx[i]) * stride] = values[i]`` (``add``: ``+=``), in place; views of one shape.
+    ``add`` needs a dtype with atomics (32 or 64 bits; the cuda backend widens narrower ones)."""
     launch(_scatter, [dst, values, idx], [size, stride], dict(WRAP=wrap, ADD=bool(add)))
     return dst
 
