@@ -1,0 +1,56 @@
+"""embedding: rows of a weight matrix picked by integer indices."""
+from ...autograd import grad_mode
+from ...autograd.function import Function
+
+__all__ = ["embedding"]
+
+
+class Embedding(Function):
+    """weight[idx]; the gradient sums the rows of g into their indices, skipping padding_idx."""
+
+    @staticmethod
+    def forward(ctx, weight, idx, padding_idx):
+        ctx.save_for_backward(idx)
+        ctx.meta = (tuple(weight.shape), padding_idx)
+        flat = idx.reshape(-1)
+        return weight.index_select(0, flat).reshape(tuple(idx.shape) + (weight.shape[1],))
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, = ctx.saved_tensors
+        shape, padding_idx = ctx.meta
+        flat = idx.reshape(-1)
+        rows = g.reshape(-1, shape[1])
+        if padding_idx is not None:
+            rows = rows * (flat != padding_idx).to(g.dtype).unsqueeze(1)
+        return g.new_zeros(shape).index_add(0, flat, rows), None, None
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """Look up rows of weight (num_embeddings, embedding_dim) for int64/int32 indices input (*)
+    -> (*, embedding_dim). padding_idx rows get no gradient; max_norm renormalises (in place) the
+    looked-up rows whose norm_type-norm exceeds it."""
+    if input.dtype.is_floating_point or input.dtype.name == "bool":
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
+    if weight.dim() != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    n = weight.shape[0]
+    if padding_idx is not None:
+        if padding_idx < 0:
+            padding_idx += n
+        if not 0 <= padding_idx < n:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+    if input.numel():
+        with grad_mode.no_grad():
+            if int(input.max()) >= n or int(input.min()) < -n or int(input.min()) < 0:
+                raise IndexError("index out of range in self")
+    idx = input.long()
+    if max_norm is not None:
+        with grad_mode.no_grad():
+            rows = idx.reshape(-1).unique()
+            norms = weight[rows].norm(norm_type, 1, keepdim=True)
+            scale = (max_norm / (norms + 1e-7)).clamp(max=1.0)
+            weight.data[rows] = weight.data[rows] * scale
+    return Embedding.apply(weight, idx, padding_idx)
