@@ -4,6 +4,8 @@ from .activation import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .misc import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
+from .attention import _canonical_mask, _none_or_dtype  # noqa: F401
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
