@@ -5,12 +5,16 @@ every Triton kernel runs in Triton's interpreter. The variable must be set befor
 decorates any kernel, hence here, before anything imports tritorch.kernels.
 """
 import os
+import sys
 
 import numpy as np
 import pytest
 
 if os.environ.get("TRITORCH_REAL_GPU") != "1":
     os.environ.setdefault("TRITON_INTERPRET", "1")
+
+# shared test helpers (tests/tensor_cases.py) import by name under any --import-mode
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def pytest_sessionfinish(session, exitstatus):
