@@ -36,11 +36,11 @@ def can_cast(from_, to):
     return from_.category <= to.category
 
 
-_LAZY_SUBMODULES = ("cuda", "kernels")
+_LAZY_SUBMODULES = ("cuda", "kernels", "utils", "datasets")
 
 
 def __getattr__(name):
-    """`tritorch.cuda` and `tritorch.kernels` are imported on first access, so `import tritorch` stays light."""
+    """`tritorch.cuda`, `.kernels`, `.utils` and `.datasets` are imported on first access: `import tritorch` stays light."""
     if name in _LAZY_SUBMODULES:
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
