@@ -40,7 +40,7 @@ _LAZY_SUBMODULES = ("cuda", "kernels", "utils", "datasets")
 
 
 def __getattr__(name):
-    """`tritorch.cuda`, `.kernels`, `.utils` and `.datasets` are imported on first access: `import tritorch` stays light."""
+    """Submodules in _LAZY_SUBMODULES are imported on first access, so `import tritorch` stays light."""
     if name in _LAZY_SUBMODULES:
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
