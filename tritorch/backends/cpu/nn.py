@@ -97,18 +97,18 @@ def cross_entropy(logits, target, weight, ignore_index, label_smoothing):
         raise IndexError(f"Target {bad} is out of bounds.")
     m = x.max(axis=1, keepdims=True) if c else np.zeros((n, 1), x.dtype)
     m = np.where(np.isfinite(m), m, 0)
-    lse = (np.log(np.exp(x - m).sum(axis=1, keepdims=True)) + m)[:, 0]
-    picked = x[np.arange(n), t]
+    z = x - m  # shifted logits: the loss is formed from these, so no precision is lost at large |x|
+    log_sum = np.log(np.exp(z).sum(axis=1))
     w = None if weight is None else weight.astype(x.dtype, copy=False)
-    nll = lse - picked
+    nll = log_sum - z[np.arange(n), t]
     if w is not None:
         nll = nll * w[t]
     loss = (1.0 - label_smoothing) * nll
     if label_smoothing:
-        neg = lse[:, None] - x
+        neg = log_sum[:, None] - z
         smooth = (neg * w).sum(axis=1) if w is not None else neg.sum(axis=1)
         loss = loss + label_smoothing / c * smooth
-    return np.where(keep, loss, 0).astype(x.dtype), lse
+    return np.where(keep, loss, 0).astype(x.dtype), log_sum + m[:, 0]
 
 
 # -- convolution (NCHW, im2col through strided views) -----------------------------------------------
