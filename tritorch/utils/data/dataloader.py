@@ -246,7 +246,8 @@ class _MultiProcessIter(_BaseIter):
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter=False):
-        self._sampler_iter = iter(self._index_sampler)
+        if not first_iter:
+            self._sampler_iter = iter(self._index_sampler)
         self._send_idx = 0  # next task to hand out
         self._rcvd_idx = 0  # next task to yield
         self._task_info = {}  # task -> (worker_id,) while pending, (worker_id, data) once arrived early
@@ -261,7 +262,7 @@ class _MultiProcessIter(_BaseIter):
                 idx, _ = self._get_data()
                 if isinstance(idx, _worker._ResumeIteration):
                     pending -= 1
-        for _ in range(self._prefetch_factor * self._num_workers):
+        for _ in range(max(self._prefetch_factor, 1) * self._num_workers):  # 0 would never start an epoch
             self._try_put_index()
 
     def _try_put_index(self):
