@@ -85,3 +85,22 @@ def test_identity_flatten_unflatten():
     assert nn.Unflatten(1, (3, 1))(x).shape == (2, 3, 1, 4, 5)
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
     assert repr(nn.Unflatten(1, (2, 2))) == "Unflatten(dim=1, unflattened_size=(2, 2))"
+
+
+def test_mlp_on_cuda_matches_cpu():
+    """On the cuda device (emulated in CI) the fused primitives fall back to Tensor ops when the
+    backend lacks them; values and gradients equal the CPU's."""
+    tritorch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 4), nn.GELU(), nn.LayerNorm(4), nn.Linear(4, 3), nn.RMSNorm(3))
+    x, t = tritorch.randn(5, 3), tritorch.tensor([0, 2, 1, -100, 2])
+    loss = F.cross_entropy(m(x), t, label_smoothing=0.1)
+    loss.backward()
+    grads = [_np(p.grad) for p in m.parameters()]
+    m.zero_grad()
+    m.to("cuda")
+    assert m[0].weight.device.type == "cuda"
+    loss_cuda = F.cross_entropy(m(x.to("cuda")), t.to("cuda"), label_smoothing=0.1)
+    loss_cuda.backward()
+    np.testing.assert_allclose(loss_cuda.item(), loss.item(), rtol=1e-5)
+    for g, p in zip(grads, m.parameters()):
+        np.testing.assert_allclose(p.grad.cpu().numpy(), g, rtol=1e-4, atol=1e-6)

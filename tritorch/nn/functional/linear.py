@@ -27,6 +27,16 @@ def _activation_grad(z, activation):
     raise ValueError(f"linear: unknown activation '{activation}'")
 
 
+def _composed(x, w, b, activation):
+    from .activation import gelu, silu
+    z = x @ w.mT if b is None else x @ w.mT + b
+    acts = {"none": lambda t: t, "relu": lambda t: t.relu(), "gelu": gelu,
+            "gelu_tanh": lambda t: gelu(t, approximate="tanh"), "silu": silu}
+    if activation not in acts:
+        raise ValueError(f"linear: unknown activation '{activation}'")
+    return acts[activation](z)
+
+
 class Linear(Function):
     """y = activation(x @ w.T + b), the backend's `linear` primitive.
 
@@ -38,6 +48,8 @@ class Linear(Function):
         device = common_device(x, w, b)
         ctx.save_for_backward(x, w, b)
         ctx.activation = activation
+        if not hasattr(x._b, "linear"):  # a backend without the fused primitive: the same math in Tensor ops
+            return _composed(x, w, b, activation)
         return wrap(x._b.linear(data_on(x, device), data_on(w, device), data_on(b, device), activation), device)
 
     @staticmethod

@@ -80,16 +80,34 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce(loss, reduction)
 
 
+def _composed_cross_entropy(x, target, weight, ignore_index, smoothing):
+    """The backend primitive's per-row loss in Tensor ops (same formula, same errors)."""
+    n, c = x.shape
+    keep = target != ignore_index
+    t = tritorch.where(keep, target, target.new_zeros(()))
+    if n and (int(t.max()) >= c or int(t.min()) < 0):
+        raise IndexError(f"Target {int(t[(t >= c) | (t < 0)][0])} is out of bounds.")
+    logp = (x if x.dtype is tritorch.float64 else x.float()).log_softmax(1)
+    w = weight.to(logp.dtype) if weight is not None else None
+    nll = -logp.gather(1, t.unsqueeze(1)).squeeze(1)
+    loss = (1.0 - smoothing) * (nll * w[t] if w is not None else nll)
+    if smoothing:
+        loss = loss - smoothing / c * ((logp * w).sum(1) if w is not None else logp.sum(1))
+    return (loss * keep.to(loss.dtype)).to(x.dtype)
+
+
 class CrossEntropy(Function):
     """Per-row loss of (N, C) logits against (N,) class indices: the backend's `cross_entropy`."""
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, smoothing):
         device = common_device(x, target, weight)
-        loss, _ = x._b.cross_entropy(data_on(x, device), data_on(target, device), data_on(weight, device),
-                                     ignore_index, smoothing)
         ctx.save_for_backward(x, target, weight)
         ctx.meta = (ignore_index, smoothing)
+        if not hasattr(x._b, "cross_entropy"):  # a backend without the fused primitive: Tensor ops
+            return _composed_cross_entropy(x, target, weight, ignore_index, smoothing)
+        loss, _ = x._b.cross_entropy(data_on(x, device), data_on(target, device), data_on(weight, device),
+                                     ignore_index, smoothing)
         return wrap(loss, device).to(x.dtype)
 
     @staticmethod
