@@ -13,6 +13,7 @@ from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .nn import *  # noqa: F401,F403
 
 
 class NotOnCuda(RuntimeError, AttributeError):
