@@ -68,3 +68,10 @@ def test_normalize_cosine_similarity_one_hot():
     assert gradcheck(lambda x: F.cosine_similarity(x, y), (x,))
     assert float(F.normalize(tritorch.zeros(1, 2)).abs().sum()) == 0  # eps guards the zero vector
     assert F.one_hot(tritorch.tensor([0, 2]), 3).tolist() == [[1, 0, 0], [0, 0, 1]]
+
+
+def test_embedding_scale_grad_by_freq():
+    w = tritorch.randn(4, 2, dtype=tritorch.float64, requires_grad=True)
+    idx = tritorch.tensor([0, 0, 0, 2])
+    F.embedding(idx, w, scale_grad_by_freq=True).sum().backward()
+    np.testing.assert_allclose(_np(w.grad), [[1, 1], [0, 0], [1, 1], [0, 0]])  # 3 hits / 3, 1 hit / 1

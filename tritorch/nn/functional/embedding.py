@@ -9,28 +9,32 @@ class Embedding(Function):
     """weight[idx]; the gradient sums the rows of g into their indices, skipping padding_idx."""
 
     @staticmethod
-    def forward(ctx, weight, idx, padding_idx):
+    def forward(ctx, weight, idx, padding_idx, scale_grad_by_freq):
         ctx.save_for_backward(idx)
-        ctx.meta = (tuple(weight.shape), padding_idx)
+        ctx.meta = (tuple(weight.shape), padding_idx, scale_grad_by_freq)
         flat = idx.reshape(-1)
         return weight.index_select(0, flat).reshape(tuple(idx.shape) + (weight.shape[1],))
 
     @staticmethod
     def backward(ctx, g):
         idx, = ctx.saved_tensors
-        shape, padding_idx = ctx.meta
+        shape, padding_idx, by_freq = ctx.meta
         flat = idx.reshape(-1)
         rows = g.reshape(-1, shape[1])
+        if by_freq:  # divide each row's gradient by how often its index occurs in the batch
+            counts = g.new_zeros(shape[0]).index_add(0, flat, g.new_ones(flat.shape[0]))
+            rows = rows / counts[flat].unsqueeze(1)
         if padding_idx is not None:
             rows = rows * (flat != padding_idx).to(g.dtype).unsqueeze(1)
-        return g.new_zeros(shape).index_add(0, flat, rows), None, None
+        return g.new_zeros(shape).index_add(0, flat, rows), None, None, None
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """Look up rows of weight (num_embeddings, embedding_dim) for int64/int32 indices input (*)
     -> (*, embedding_dim). padding_idx rows get no gradient; max_norm renormalises (in place) the
-    looked-up rows whose norm_type-norm exceeds it."""
+    looked-up rows whose norm_type-norm exceeds it; scale_grad_by_freq divides each row's gradient
+    by its index's count in the batch. `sparse` is accepted, but gradients are always dense."""
     if input.dtype.is_floating_point or input.dtype.name == "bool":
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
@@ -53,4 +57,4 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             norms = weight[rows].norm(norm_type, 1, keepdim=True)
             scale = (max_norm / (norms + 1e-7)).clamp(max=1.0)
             weight.data[rows] = weight.data[rows] * scale
-    return Embedding.apply(weight, idx, padding_idx)
+    return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)

@@ -4,7 +4,7 @@ from ...autograd import grad_mode
 from ...autograd.function import Function
 from ..._ops._util import common_device, data_on, wrap
 
-__all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm", "instance_norm"]
+__all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm"]
 
 
 def _row_axes(x, nd):
@@ -177,15 +177,3 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         y = y + bias.reshape(shape)
     return y
 
-
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
-                  momentum=0.1, eps=1e-5):
-    """Normalise each (sample, channel) plane of (N, C, *) over its spatial dims."""
-    n, c = input.shape[:2]
-    y = LayerNorm.apply(input.reshape(n, c, -1), None, None, 1, eps).reshape(input.shape)
-    shape = (1, c) + (1,) * (input.dim() - 2)
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
