@@ -14,6 +14,7 @@ from .shape import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 
 
 class NotOnCuda(RuntimeError, AttributeError):
