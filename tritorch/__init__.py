@@ -36,7 +36,7 @@ def can_cast(from_, to):
     return from_.category <= to.category
 
 
-_LAZY_SUBMODULES = ("cuda", "kernels", "utils", "datasets")
+_LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp")
 
 
 def __getattr__(name):
