@@ -12,3 +12,4 @@ from .indexing import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .optim import *  # noqa: F401,F403
