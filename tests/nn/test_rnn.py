@@ -140,7 +140,7 @@ def test_cells_match_numpy(rng, kind):
 
 def test_lstm_cell_step_gradcheck(rng):
     m = nn.LSTMCell(3, 2).double()
-    x, h, c = T(rng.standard_normal((2, 3)), True), T(rng.standard_normal((2, 2)), True), T(rng.standard_normal((2, 2)), True)
+    x, h, c = (T(rng.standard_normal(s), True) for s in ((2, 3), (2, 2), (2, 2)))
     assert gradcheck(lambda a, b, d: m(a, (b, d)), (x, h, c))
 
     def step(w_ih, w_hh, b_ih):  # one LSTM step as a function of its parameters

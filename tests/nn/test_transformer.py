@@ -8,7 +8,6 @@ import pytest
 
 import tritorch
 import tritorch.nn as nn
-import tritorch.nn.functional as F
 from tritorch.autograd import gradcheck
 
 

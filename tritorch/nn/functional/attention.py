@@ -104,7 +104,7 @@ class Attention(Function):
         else:
             m = None if mask is None else mask._data
             dq, dk, dv = (wrap(a, q.device) for a in q._b.attention_backward(
-                g.contiguous()._data, q._data, k._data, v._data, out._data, lse._data, m, is_causal, scale,
+                g._data, q._data, k._data, v._data, out._data, lse._data, m, is_causal, scale,
                 dropout_p, seed))
         return dq, dk, dv, None, None, None, None, None
 
@@ -114,7 +114,8 @@ def _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa):
     q, k, v = query, key, value
     if not q.dtype == k.dtype == v.dtype:
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
-                           f"{_ctype(q.dtype)} key.dtype: {_ctype(k.dtype)} and value.dtype: {_ctype(v.dtype)} instead.")
+                           f"{_ctype(q.dtype)} key.dtype: {_ctype(k.dtype)} and value.dtype: {_ctype(v.dtype)} "
+                           "instead.")
     if not q.device == k.device == v.device:
         raise RuntimeError(f"Expected query, key, and value to have the same device type, but got query.device: "
                            f"{q.device} key.device: {k.device} and value.device: {v.device} instead.")
@@ -134,7 +135,8 @@ def _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa):
         if attn_mask.device != q.device:
             raise RuntimeError(f"Expected attn_mask to be on {q.device}, but got {attn_mask.device}")
         if is_causal:
-            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
+                               "is_causal=True")
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
     if enable_gqa:
@@ -347,7 +349,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
     if use_separate_proj_weight:
         if key.shape[:2] != value.shape[:2]:
-            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match value's {value.shape[:2]}")
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match value's "
+                                 f"{value.shape[:2]}")
         q, k, v = _in_projection(query, key, value, embed_dim, None, in_proj_bias, q_proj_weight, k_proj_weight,
                                  v_proj_weight)
     else:
@@ -404,7 +407,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         return out, weights
 
     if attn_mask is not None:
-        attn_mask = attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else attn_mask.reshape(bsz, num_heads, -1, src_len)
+        if attn_mask.shape[0] == 1:
+            attn_mask = attn_mask.unsqueeze(0)
+        else:
+            attn_mask = attn_mask.reshape(bsz, num_heads, -1, src_len)
     q = q.reshape(bsz, num_heads, tgt_len, head_dim)
     k = k.reshape(bsz, num_heads, src_len, head_dim)
     v = v.reshape(bsz, num_heads, src_len, head_dim)
