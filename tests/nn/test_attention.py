@@ -366,3 +366,28 @@ def test_against_pytorch(rng):
     to, tw = tm(*(torch.from_numpy(a) for a in (x, key, val)))
     np.testing.assert_allclose(N(o), N(to), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(N(w), N(tw), rtol=1e-10, atol=1e-12)
+
+
+def test_cpu_primitive_agrees_with_the_flash_kernels_numpy_twin(rng):
+    """The CPU `attention` primitive and the cuda kernels' float64 twin share one contract (LSE,
+    GQA, top-left causal, bool/float masks, fully masked rows -> 0 and LSE +inf, dropout mask
+    applied as keep / (1 - p)), so that the cuda backend can map the primitive to the kernel."""
+    twin = pytest.importorskip("tritorch.kernels.attention")
+    from tritorch.backends import cpu
+    q, k, v, g = (rng.standard_normal(s) for s in ((2, 4, 5, 8), (2, 2, 6, 8), (2, 2, 6, 8), (2, 4, 5, 8)))
+    bool_mask = rng.random((2, 1, 5, 6)) > 0.3
+    bool_mask[0, 0, 2] = False  # one fully masked row
+    for mask, causal in ((None, True), (bool_mask, False), (rng.standard_normal((5, 6)), False)):
+        out, lse = cpu.attention(q, k, v, mask, causal, 0.5, 0.0, None)
+        want, want_lse = twin.attention_reference(q, k, v, causal, 0.5, mask)
+        np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(lse, want_lse, rtol=1e-12)
+        grads = cpu.attention_backward(g, q, k, v, out, lse, mask, causal, 0.5, 0.0, None)
+        for a, b in zip(grads, twin.attention_backward_reference(g, q, k, v, causal, 0.5, mask)):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    keep = cpu.attention_dropout_mask((2, 4, 5, 6), 0.3, 11)
+    out, lse = cpu.attention(q, k, v, None, False, None, 0.3, 11)
+    np.testing.assert_allclose(out, twin.attention_reference(q, k, v, dropout_p=0.3, dropout_mask=keep)[0], rtol=1e-12)
+    grads = cpu.attention_backward(g, q, k, v, out, lse, None, False, None, 0.3, 11)
+    for a, b in zip(grads, twin.attention_backward_reference(g, q, k, v, dropout_p=0.3, dropout_mask=keep)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
