@@ -27,21 +27,10 @@ required = _RequiredParameter()
 
 
 def _fused(name, tensors, *args):
-    """Run backend primitive `name` on the raw arrays of `tensors` (param, grad, state...; None
-    passes through) and the plain values `args`, updating param and state in place. A backend
-    without the primitive (cuda before its kernel lands) runs the CPU one on host copies."""
-    arrays = [None if t is None else t._data for t in tensors]
-    b = tensors[0]._b
-    fn = getattr(b, name, None)
-    if fn is not None:
-        fn(*arrays, *args)
-        return
-    from ..backends import cpu
-    host = [None if a is None else b.to_numpy(a) for a in arrays]
-    getattr(cpu, name)(*host, *args)
-    for i, (a, h) in enumerate(zip(arrays, host)):
-        if a is not None and i != 1:                       # index 1 is the gradient: read only
-            b.copy_(a, b.asarray(h, h.dtype))
+    """Run backend primitive `name` (param, grad, state arrays..., plain values) on the raw arrays
+    of `tensors` (None passes through): it updates the parameter and its state in place, as one
+    numpy expression on the CPU and one kernel launch on cuda."""
+    getattr(tensors[0]._b, name)(*[None if t is None else t._data for t in tensors], *args)
 
 
 def _typename(obj):

@@ -1,0 +1,301 @@
+"""tritorch.save / tritorch.load: state dicts as ONE safetensors file, never pickle.
+
+The tensors go in the safetensors body, named by their path in the saved object
+(``fc.weight``, ``state.0.exp_avg``), so any safetensors reader can open the file. The
+structure (dicts, lists, tuples, int keys) and the plain values (int, float, str, bool, None)
+go as JSON in the header's ``__metadata__`` under the key ``"tritorch"``, with each tensor
+replaced by ``{"$tensor": name}``. Loading parses JSON and raw bytes only: a file cannot run code.
+
+JSON tags (objects whose single key starts with ``$``): ``$tensor``, ``$tuple``, ``$dict`` (pairs,
+for keys that are not plain strings, e.g. an optimizer's int parameter indices), ``$odict``
+(OrderedDict), ``$float`` (inf, -inf, nan), ``$dtype``, ``$device``.
+
+Deviations from torch.save: only these types can be saved (no arbitrary objects); a tensor is
+saved as a contiguous copy of its own elements, so tensors that shared storage (views, the same
+tensor twice) come back as independent tensors; Parameters come back as plain tensors with
+``requires_grad=True``.
+"""
+from collections import OrderedDict
+import json
+import math
+import os
+import secrets
+
+import ml_dtypes
+import numpy as np
+import safetensors
+
+from . import _dtype
+from ._device import CPU, as_device, device as _Device
+from .tensor import Tensor
+
+__all__ = ["save", "load"]
+
+_KEY = "tritorch"
+_VERSION = 1
+_NP = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": ml_dtypes.bfloat16, "I64": np.int64,
+       "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+
+
+# -- saving ------------------------------------------------------------------------------------------
+class _Encoder:
+    """Turns an object into a JSON tree, collecting its tensors as named host arrays."""
+
+    def __init__(self):
+        self.arrays = {}
+        self.taken = {"__metadata__"}
+
+    def name(self, path):
+        base = ".".join(path) or "tensor"
+        name, n = base, 1
+        while name in self.taken:
+            name, n = f"{base}#{n}", n + 1
+        self.taken.add(name)
+        return name
+
+    def __call__(self, obj, path=()):
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, (int, np.integer)) and not isinstance(obj, np.bool_):
+            return int(obj)
+        if isinstance(obj, (float, np.floating)):
+            obj = float(obj)
+            return obj if math.isfinite(obj) else {"$float": repr(obj)}
+        if isinstance(obj, np.bool_):
+            return bool(obj)
+        if isinstance(obj, Tensor):
+            return self.tensor(obj, path)
+        if isinstance(obj, tuple):
+            return {"$tuple": [self(v, path + (str(i),)) for i, v in enumerate(obj)]}
+        if isinstance(obj, list):
+            return [self(v, path + (str(i),)) for i, v in enumerate(obj)]
+        if isinstance(obj, dict):
+            return self.dict(obj, path)
+        if isinstance(obj, _dtype.dtype):
+            return {"$dtype": obj.name}
+        if isinstance(obj, _Device):
+            return {"$device": str(obj)}
+        where = "".join(f"[{p!r}]" for p in path)
+        raise TypeError(f"tritorch.save cannot store an object of type {type(obj).__name__} at obj{where}: only "
+                        "tensors, dicts, lists, tuples, int, float, str, bool and None can be saved (no pickle)")
+
+    def tensor(self, t, path):
+        a = t._b.to_numpy(t._data)                          # a host copy for cuda tensors
+        a = a if a.flags.c_contiguous else a.copy(order="C")  # (np.ascontiguousarray makes 0-d 1-d)
+        name = self.name(path)
+        self.arrays[name] = a
+        ref = {"$tensor": name}
+        if t.device.type != "cpu":
+            ref["device"] = str(t.device)
+        if t.requires_grad:
+            ref["requires_grad"] = True
+        return ref
+
+    def key(self, k, path):
+        if isinstance(k, Tensor) or isinstance(k, (list, dict)):
+            where = "".join(f"[{p!r}]" for p in path)
+            raise TypeError(f"tritorch.save cannot store a dict key of type {type(k).__name__} at obj{where}")
+        return self(k, path)
+
+    def dict(self, d, path):
+        items = [(k, self(v, path + (str(k),))) for k, v in d.items()]
+        if isinstance(d, OrderedDict):
+            return {"$odict": [[self.key(k, path), v] for k, v in items]}
+        if all(isinstance(k, str) and not k.startswith("$") for k in d):
+            return dict(items)
+        return {"$dict": [[self.key(k, path), v] for k, v in items]}
+
+
+def _serialize(arrays, metadata):
+    if hasattr(safetensors, "TensorSpec"):   # safetensors >= 0.7
+        specs = {k: safetensors.TensorSpec(dtype=a.dtype.name, shape=list(a.shape), data_ptr=a.ctypes.data,
+                                           data_len=a.nbytes) for k, a in arrays.items()}
+    else:
+        specs = {k: {"dtype": a.dtype.name, "shape": list(a.shape), "data": a.tobytes()} for k, a in arrays.items()}
+    return bytes(safetensors.serialize(specs, metadata=metadata))
+
+
+def _write_atomic(path, data):
+    """Write `data` to a temporary file beside `path`, fsync it, rename it over `path`, fsync the
+    directory: a crash leaves either the old file or the new one, never a torn one."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+    except OSError:                          # platforms that cannot open a directory
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+
+
+def save(obj, f):
+    """Save `obj` (a state dict: nested dicts/lists/tuples of tensors, int, float, str, bool,
+    None) to `f`, a path (written atomically) or a binary file object, as one safetensors file.
+
+    Examples:
+        >>> tritorch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": 100},
+        ...               "ckpt.safetensors")
+    """
+    enc = _Encoder()
+    tree = enc(obj)
+    meta = json.dumps({"version": _VERSION, "tree": tree}, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":"))
+    data = _serialize(enc.arrays, {_KEY: meta})
+    if hasattr(f, "write"):
+        f.write(data)
+        if hasattr(f, "flush"):
+            f.flush()
+    else:
+        _write_atomic(os.fspath(f), data)
+
+
+# -- loading -----------------------------------------------------------------------------------------
+def _read(f):
+    if hasattr(f, "read"):
+        return f.read(), getattr(f, "name", repr(f))
+    path = os.fspath(f)
+    with open(path, "rb") as fh:
+        return fh.read(), path
+
+
+def _parse(data, name):
+    """(JSON tree or None, {tensor name: ndarray in file order}) of a safetensors file's bytes."""
+    what = f"tritorch.load: {name}"
+    if len(data) == 0:
+        raise RuntimeError(f"{what} is empty (0 bytes), not a safetensors file")
+    if data[:4] == b"PK\x03\x04":
+        raise RuntimeError(f"{what} is a zip archive (PyTorch's torch.save format?), not a safetensors file; "
+                           "tritorch never unpickles. Convert it with safetensors (save_file) in PyTorch")
+    if data[:1] == b"\x80":
+        raise RuntimeError(f"{what} looks like a pickle, not a safetensors file; tritorch never unpickles "
+                           "(loading a pickle can run code)")
+    if len(data) < 8:
+        raise RuntimeError(f"{what} is truncated or not a safetensors file ({len(data)} bytes)")
+    n = int.from_bytes(data[:8], "little")
+    if n > len(data) - 8:
+        raise RuntimeError(f"{what} is truncated or not a safetensors file: its first 8 bytes announce a "
+                           f"{n}-byte header but the file has {len(data)} bytes")
+    try:
+        header = json.loads(data[8:8 + n])
+    except ValueError:
+        raise RuntimeError(f"{what} is not a safetensors file: its header is not JSON") from None
+    try:
+        entries = safetensors.deserialize(data)
+    except Exception as e:  # SafetensorError and friends: size mismatches, bad offsets
+        raise RuntimeError(f"{what} is corrupt or truncated: {e}") from None
+    offsets = {k: v["data_offsets"][0] for k, v in header.items() if k != "__metadata__"}
+    arrays = {}
+    for key, info in sorted(entries, key=lambda e: offsets.get(e[0], 0)):
+        if info["dtype"] not in _NP:
+            raise RuntimeError(f"{what}: tensor {key!r} has dtype {info['dtype']}, which tritorch does not support")
+        a = np.frombuffer(info["data"], dtype=_NP[info["dtype"]]).reshape(info["shape"])
+        arrays[key] = a if a.flags.writeable else a.copy()
+    meta = header.get("__metadata__") or {}
+    if _KEY not in meta:
+        return None, arrays
+    try:
+        doc = json.loads(meta[_KEY])
+        version, tree = doc["version"], doc["tree"]
+    except (ValueError, TypeError, KeyError):
+        raise RuntimeError(f"{what}: its '{_KEY}' metadata is not valid tritorch structure JSON") from None
+    if version > _VERSION:
+        raise RuntimeError(f"{what} was written by a newer tritorch (format {version}; this one reads "
+                           f"{_VERSION})")
+    return tree, arrays
+
+
+def _location(saved, map_location):
+    """The device a tensor saved on `saved` (a str) goes to; None means "call map_location"."""
+    if map_location is None:
+        return as_device(saved)
+    if isinstance(map_location, (str, _Device)):
+        return as_device(map_location)
+    if isinstance(map_location, dict):
+        return as_device(map_location.get(saved, saved))
+    return None
+
+
+class _Decoder:
+    def __init__(self, arrays, map_location, what):
+        self.arrays, self.map_location, self.what = arrays, map_location, what
+
+    def tensor(self, ref):
+        name = ref["$tensor"]
+        if name not in self.arrays:
+            raise RuntimeError(f"{self.what}: the structure refers to tensor {name!r}, which the file does not "
+                               "contain (corrupt file)")
+        t = Tensor._make(self.arrays[name], CPU)
+        saved = ref.get("device", "cpu")
+        target = _location(saved, self.map_location)
+        if target is None:
+            moved = self.map_location(t, saved)
+            t = t if moved is None else moved
+            if moved is None and saved != "cpu":
+                t = t.to(saved)
+        elif target != CPU:
+            t = t.to(target)
+        if ref.get("requires_grad"):
+            t.requires_grad_(True)
+        return t
+
+    def __call__(self, node):
+        if isinstance(node, list):
+            return [self(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        if len(node) >= 1:
+            tag = next(iter(node))
+            if tag == "$tensor":
+                return self.tensor(node)
+            if tag == "$tuple":
+                return tuple(self(v) for v in node[tag])
+            if tag in ("$dict", "$odict"):
+                pairs = [(self(k), self(v)) for k, v in node[tag]]
+                return OrderedDict(pairs) if tag == "$odict" else dict(pairs)
+            if tag == "$float":
+                return float(node[tag])
+            if tag == "$dtype":
+                return _dtype._by_name(node[tag])
+            if tag == "$device":
+                return as_device(node[tag])
+        return {k: self(v) for k, v in node.items()}
+
+
+def load(f, map_location=None, *, weights_only=True):
+    """Load an object saved by `tritorch.save` from `f` (a path or a binary file object).
+
+    A safetensors file written by another library loads as a dict {name: tensor}.
+
+    Args:
+        f: path or binary file object.
+        map_location (optional): where tensors go: None (where they were saved), a device or
+            str (``'cpu'``, ``'cuda'``), a dict mapping saved device strings to new ones, or a
+            callable ``fn(tensor_on_cpu, saved_location) -> tensor or None`` (None: the saved
+            device).
+        weights_only (bool): accepted for PyTorch compatibility; loading never runs code either way.
+
+    Raises:
+        FileNotFoundError: `f` does not exist.
+        RuntimeError: the file is empty, truncated, corrupt, a pickle/zip, or not safetensors.
+    """
+    data, name = _read(f)
+    tree, arrays = _parse(data, name)
+    decode = _Decoder(arrays, map_location, f"tritorch.load: {name}")
+    if tree is None:
+        return {k: decode.tensor({"$tensor": k}) for k in arrays}
+    return decode(tree)
