@@ -45,7 +45,7 @@ def test_repr_matches_pytorch_layout():
         "    (1): Linear(in_features=3, out_features=1, bias=False)\n"
         "  )\n"
         ")")
-    assert repr(Block().bn) == "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert repr(Block().bn) == "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
 
 
 def test_state_dict_round_trip_gives_same_outputs():

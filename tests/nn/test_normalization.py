@@ -53,7 +53,7 @@ def test_layer_norm_low_precision_and_errors():
     with pytest.raises(RuntimeError, match=r"Given normalized_shape=\[8\], expected input with shape \[\*, 8\], but got "
                                            r"input of size\[4, 7\]"):
         ln(tritorch.randn(4, 7))
-    assert repr(ln) == "LayerNorm((8,), eps=1e-05, elementwise_affine=True)"
+    assert repr(ln) == "LayerNorm((8,), eps=1e-05, elementwise_affine=True, bias=True)"
     assert nn.LayerNorm(8, bias=False).bias is None
     assert list(nn.LayerNorm(8, elementwise_affine=False).parameters()) == []
 
@@ -84,7 +84,7 @@ def test_group_norm_matches_numpy_and_gradcheck():
     assert gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), (x, m.weight, m.bias))
     with pytest.raises(ValueError, match="num_channels must be divisible by num_groups"):
         nn.GroupNorm(3, 4)
-    assert repr(nn.GroupNorm(2, 4)) == "GroupNorm(2, 4, eps=1e-05, affine=True)"
+    assert repr(nn.GroupNorm(2, 4)) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
 
 
 @pytest.mark.parametrize("cls,shape", [(nn.BatchNorm1d, (6, 3)), (nn.BatchNorm1d, (4, 3, 5)),
@@ -137,4 +137,20 @@ def test_batch_norm_errors_and_repr():
         nn.BatchNorm1d(3)(tritorch.randn(2, 3, 4, 4))
     with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
         nn.BatchNorm1d(3)(tritorch.randn(1, 3))
-    assert repr(nn.BatchNorm1d(4)) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert repr(nn.BatchNorm1d(4)) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+
+
+def test_batchnorm_bias_false_has_weight_only():
+    bn = nn.BatchNorm2d(3, bias=False)
+    assert bn.bias is None and bn.weight is not None
+    assert list(bn.state_dict()) == ["weight", "running_mean", "running_var", "num_batches_tracked"]
+    assert "bias=False" in repr(bn)
+
+
+def test_norm_reprs_report_bias_as_pytorch_2_13_does():
+    assert repr(nn.LayerNorm(4, elementwise_affine=False)) == \
+        "LayerNorm((4,), eps=1e-05, elementwise_affine=False, bias=False)"
+    assert repr(nn.GroupNorm(2, 4, bias=False)) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=False)"
+    assert nn.GroupNorm(2, 4, bias=False).bias is None
+    assert repr(nn.BatchNorm1d(3, affine=False)) == \
+        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=True)"

@@ -42,7 +42,7 @@ def test_indexing_results(idx):
 @pytest.mark.parametrize("expr", ["t.sum(1)", "t.mean((0, 2), keepdim=True)", "t.max(1).indices", "t.var(0)",
                                   "t.std(correction=0)", "t.logsumexp(2)", "t.cumsum(0)", "t.prod(2)",
                                   "(t > 0).sum()", "t.amax((1, 2))", "t.norm(dim=1)", "t.softmax(-1)",
-                                  "t.sort(1, stable=True).indices", "t.topk(2, largest=False).values",
+                                  "t.sort(dim=1, stable=True).indices", "t.topk(2, largest=False).values",
                                   "(t.long() // 3)", "(t.long() % -3)", "t.count_nonzero(0)"])
 def test_reductions_and_friends(expr):
     a = np.random.default_rng().standard_normal((3, 4, 5)) * 4

@@ -25,7 +25,7 @@ class _Select(Function):
         return g.new_zeros(shape).scatter(axis, indices, g), None, None, None
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, *, stable=False):
     if input.dim() == 0:
         return return_sort(input.clone(), input.new_zeros((), dtype=None).long())
     axis = input._dim(dim)
@@ -34,8 +34,8 @@ def sort(input, dim=-1, descending=False, stable=False):
     return return_sort(_Select.apply(input, axis, values, indices), indices)
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
-    return sort(input, dim, descending, stable).indices
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    return sort(input, dim, descending, stable=stable).indices
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
