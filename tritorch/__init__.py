@@ -18,6 +18,8 @@ from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ._ops import *  # noqa: F401,F403
 from ._ops import UNARY as _UNARY, BINARY as _BINARY
+from . import amp
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 
 _bind_methods()
 globals().update({k: v for k, v in _UNARY.items()})

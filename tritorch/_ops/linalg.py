@@ -1,5 +1,6 @@
 """Matrix products: matmul with PyTorch's 1-d, batched and broadcast rules, mm, bmm, dot, einsum."""
 from .. import _dtype
+from ..amp.autocast import autocast_args
 from ..autograd.function import Function
 from ._util import common_device, data_on, wrap
 
@@ -38,7 +39,7 @@ class MatMul(Function):
 
 
 def matmul(input, other):
-    a, b = input, other
+    a, b = autocast_args("matmul", input, other)
     if a.dim() == 0 or b.dim() == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.dim()}D and "
                            f"{b.dim()}D")

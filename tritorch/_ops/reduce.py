@@ -4,6 +4,7 @@ import builtins
 import collections
 
 from .. import _dtype
+from ..amp.autocast import autocast_args
 from ..autograd.function import Function
 from ._util import dims, float_dtype, wrap
 
@@ -33,6 +34,7 @@ class Sum(Function):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
+    input, = autocast_args("sum", input)
     axes = dims(dim, input.dim())
     if dtype is None:
         dtype = input.dtype if input.dtype.is_floating_point else _dtype.int64
@@ -326,12 +328,14 @@ class Softmax(Function):
 
 
 def softmax(input, dim=None, dtype=None):
+    input, = autocast_args("softmax", input)
     x = input.to(dtype) if dtype else input.to(float_dtype(input.dtype))
     dim = _implicit_dim(x) if dim is None else dim
     return Softmax.apply(x, x._dim(dim) if x.dim() else 0, False)
 
 
 def log_softmax(input, dim=None, dtype=None):
+    input, = autocast_args("log_softmax", input)
     x = input.to(dtype) if dtype else input.to(float_dtype(input.dtype))
     dim = _implicit_dim(x) if dim is None else dim
     return Softmax.apply(x, x._dim(dim) if x.dim() else 0, True)

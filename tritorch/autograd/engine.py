@@ -4,6 +4,7 @@ Nodes run in dependency order: a node runs once all the gradients flowing into i
 arrived, so each node runs exactly once per pass however many paths reach it.
 """
 from . import grad_mode
+from ..amp.autocast import suspended as autocast_suspended
 from .function import AccumulateGrad, edge_of
 
 
@@ -68,6 +69,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     captured = {edge: None for edge in capture} if capture is not None else None
     ready = [n for n in roots if deps.get(n, 0) == 0]
     prev = grad_mode._set(create_graph)
+    autocast_suspended().__enter__()  # backward ops run in the forward's dtypes, not autocast's
     try:
         while ready:
             node = ready.pop()
@@ -108,6 +110,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                     ready.append(nxt)
     finally:
         grad_mode._set(prev)
+        autocast_suspended().__exit__()
     return captured
 
 

@@ -7,6 +7,7 @@ import tritorch
 from ... import _random
 from ...autograd import grad_mode
 from ...autograd.function import Function
+from ...amp.autocast import autocast_args
 from ..._ops._util import wrap
 from .activation import softmax
 from .linear import linear
@@ -200,6 +201,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     Returns (N, ..., Hq, L, Ev) of query's dtype. A query row that may attend no key gives 0 (as
     PyTorch's CPU math backend).
     """
+    query, key, value = autocast_args("scaled_dot_product_attention", query, key, value)
     _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
     q_len, k_len, ev = query.shape[-2], key.shape[-2], value.shape[-1]
     if enable_gqa:

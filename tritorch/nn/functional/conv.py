@@ -8,6 +8,7 @@ every order of derivative works:
 A geometry `geo` = (stride, ((top, bottom), (left, right)), dilation, groups) rides along.
 """
 from ...autograd.function import Function
+from ...amp.autocast import autocast_args
 from ..._ops._util import common_device, data_on, wrap
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
@@ -129,6 +130,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     Returns (N, C_out, H_out, W_out), H_out = (H + 2 pad - dilation (kH - 1) - 1) // stride + 1.
     """
+    input, weight, bias = autocast_args("conv2d", input, weight, bias)
     if input.dim() == 3 and weight.dim() == 4:
         return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     _check_conv(input, weight, bias, groups, "conv2d")
@@ -145,6 +147,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution: input (N, C_in, L) or (C_in, L); weight (C_out, C_in / groups, k) -> (N, C_out, L_out)."""
+    input, weight, bias = autocast_args("conv1d", input, weight, bias)
     if input.dim() == 2 and weight.dim() == 3:
         return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     _check_conv(input, weight, bias, groups, "conv1d")
@@ -159,6 +162,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     input (N, C_in, H, W); weight (C_in, C_out / groups, kH, kW) -> (N, C_out, H_out, W_out),
     H_out = (H - 1) stride - 2 pad + dilation (kH - 1) + output_padding + 1."""
+    input, weight, bias = autocast_args("conv_transpose2d", input, weight, bias)
     if input.dim() == 3 and weight.dim() == 4:
         return conv_transpose2d(input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups,
                                 dilation).squeeze(0)

@@ -3,6 +3,7 @@ import math
 
 import tritorch
 from ...autograd.function import Function
+from ...amp.autocast import autocast_args
 from ..._ops._util import common_device, data_on, wrap
 
 __all__ = ["linear", "bilinear"]
@@ -95,6 +96,7 @@ def linear(input, weight, bias=None, *, activation="none"):
 
     Returns (*, out_features), input's dtype.
     """
+    input, weight, bias = autocast_args("linear", input, weight, bias)
     _check_linear(input, weight, bias)
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         bias = bias.expand(weight.shape[0])

@@ -8,6 +8,7 @@ import warnings
 import tritorch
 from ...autograd import grad_mode
 from ...autograd.function import Function
+from ...amp.autocast import autocast_args
 from ..._ops._util import common_device, data_on, wrap
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
@@ -42,6 +43,7 @@ def _check_same_size(input, target, name):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """(input - target)^2, broadcast (with a warning when the shapes differ)."""
+    input, target = autocast_args("mse_loss", input, target)
     _check_same_size(input, target, "mse_loss")
     loss = (input - target) ** 2
     if weight is not None:
@@ -51,6 +53,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """|input - target|."""
+    input, target = autocast_args("l1_loss", input, target)
     _check_same_size(input, target, "l1_loss")
     loss = (input - target).abs()
     if weight is not None:
@@ -60,6 +63,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (plain L1 for beta = 0)."""
+    input, target = autocast_args("smooth_l1_loss", input, target)
     _check_same_size(input, target, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -70,6 +74,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    input, target = autocast_args("huber_loss", input, target)
     _check_same_size(input, target, "huber_loss")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -190,6 +195,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         reduction (str, optional): 'none' | 'mean' | 'sum'. Default: ``'mean'``.
         label_smoothing (float, optional): mix the targets with the uniform distribution. Default: 0.
     """
+    input, target, weight = autocast_args("cross_entropy", input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -220,6 +226,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """-weight[t] * input[t] of log-probabilities input (C,), (N, C) or (N, C, d1, ...)."""
+    input, target, weight = autocast_args("nll_loss", input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     c = _check_class_target(input, target, weight)
     x = _class_dim_last(input)
@@ -254,6 +261,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable formula:
     (1 - t) x + (1 + (pos_weight - 1) t) * softplus(-x), softplus(-x) = relu(-x) + log1p(exp(-|x|))."""
+    input, target, weight, pos_weight = autocast_args("binary_cross_entropy_with_logits", input, target, weight,
+                                                      pos_weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
@@ -270,6 +279,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(target || exp(input)) pointwise: target (log target - input); input holds log-probabilities.
     reduction 'batchmean' divides the sum by the batch size (the true KL divergence)."""
+    input, target = autocast_args("kl_div", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if log_target:
         loss = target.exp() * (target - input)

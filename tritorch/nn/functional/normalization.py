@@ -2,6 +2,7 @@
 import tritorch
 from ...autograd import grad_mode
 from ...autograd.function import Function
+from ...amp.autocast import autocast_args
 from ..._ops._util import common_device, data_on, wrap
 
 __all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm"]
@@ -110,12 +111,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the trailing `normalized_shape` dims (biased variance).
 
     input: (*, *normalized_shape); weight, bias: normalized_shape or None. Output: input's shape/dtype."""
+    input, weight, bias = autocast_args("layer_norm", input, weight, bias)
     nd = _check_normalized(input, normalized_shape, [("weight", weight), ("bias", bias)])
     return LayerNorm.apply(input, weight, bias, nd, eps)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean(x^2) + eps) * weight over the trailing dims; eps None: finfo(input.dtype).eps."""
+    input, weight = autocast_args("rms_norm", input, weight)
     nd = _check_normalized(input, normalized_shape, [("weight", weight)])
     if eps is None:
         import numpy as np
@@ -127,6 +130,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each of num_groups channel groups of (N, C, *) over its channels and spatial dims,
     then scale/shift per channel by weight/bias (C,)."""
+    input, weight, bias = autocast_args("group_norm", input, weight, bias)
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[:2]
