@@ -112,3 +112,15 @@ def test_text_classification_sst2(shared_file):
     assert train.decode(train[0][0]) == "hide new secretions from the parental units".split()
     unk_rate = (dev.ids == 1).sum() / dev.lengths.sum()
     assert unk_rate < 0.05
+
+
+def test_text_classification_encode_custom_tokenizer_and_signed_labels(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\nA-B a,-1\nb c,1\n")
+    ds = TextClassification(path, "text", "label", tokenizer=lambda s: s.split(), lowercase=False, max_length=3)
+    assert ds.classes == [-1, 1] and [ds[i][2] for i in range(2)] == [0, 1]  # signed ints: numbered in order
+    assert ds.vocab.itos[2:] == ["A-B", "a", "b", "c"]
+    ids, length = ds.encode("c A-B zzz q")
+    assert ids.tolist() == [ds.vocab["c"], ds.vocab["A-B"], 1] and length == 3
+    with pytest.raises(ValueError, match="tokenizer should be 'word', 'char' or a callable"):
+        TextClassification(path, "text", "label", tokenizer="bpe")
