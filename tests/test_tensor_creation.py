@@ -192,3 +192,13 @@ def test_devices():
     assert tritorch.device("cuda") == tritorch.device("cuda", 0) and repr(tritorch.device("cpu")) == "device(type='cpu')"
     with pytest.raises(RuntimeError, match="Expected one of cpu, cuda device type"):
         tritorch.device("tpu")
+
+
+def test_random_fill_ranges():
+    x = tritorch.empty(2000).random_()
+    assert 0 <= x.min().item() and x.max().item() <= 2 ** 24 and x.max().item() > 2 ** 20
+    assert tritorch.empty(50, dtype=tritorch.int64).random_().min().item() >= 0
+    b = tritorch.empty(200, dtype=tritorch.bool).random_()
+    assert b.any().item() and (~b).any().item()
+    assert set(tritorch.empty(300, dtype=tritorch.int64).random_(3).tolist()) == {0, 1, 2}
+    assert set(tritorch.empty(300, dtype=tritorch.int64).random_(5, 7).tolist()) == {5, 6}

@@ -3,6 +3,8 @@
 The package re-exports them as `tritorch.op`; `METHODS` and `DUNDERS` list those that also
 become Tensor methods (`x.op(...)`), so one definition serves both spellings.
 """
+import numpy as np
+
 from .creation import *  # noqa: F401,F403
 from .creation import (bfloat16, bool_, byte, char, cpu, cuda, double, float_, half, int_, long, new_empty,
                        new_full, new_ones, new_tensor, new_zeros, short, to, type_, type_as)
@@ -94,9 +96,14 @@ def float_dtype_of(t):
     return t.dtype if t.dtype.is_floating_point else _dtype.float64
 
 
-def _random_ints(self, gen, low=0, high=None):
+def _random_ints(self, gen, low=None, high=None):
+    """random_(): [0, 2**mantissa] for floats, [0, max] for ints; random_(to); random_(from, to)."""
     from .creation import randint
-    if high is None:
+    from .. import _dtype
+    if low is None:
+        bits = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8, "bool": 1}.get(self.dtype.name)
+        low, high = 0, (1 << bits) + (self.dtype is not _dtype.bool_) if bits else int(np.iinfo(self.dtype.np).max)
+    elif high is None:
         low, high = 0, low
     return randint(low, high, self.shape, generator=gen, dtype=self.dtype, device=self.device)
 
