@@ -193,7 +193,8 @@ def print_table(rows, meta):
     print(f"{'benchmark':<28} {'unit':<10} {'tritorch':>12} {'torch':>12} {'ratio':>6}  problem")
     for r in rows:
         ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        print(f"{r['name']:<28} {r['unit']:<10} {fmt(r['tritorch']):>12} {fmt(r['torch']):>12} {ratio:>6}  {r['problem']}")
+        print(f"{r['name']:<28} {r['unit']:<10} {fmt(r['tritorch']):>12} {fmt(r['torch']):>12} {ratio:>6}  "
+              f"{r['problem']}")
 
 
 def main(argv=None):

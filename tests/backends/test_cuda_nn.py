@@ -76,7 +76,8 @@ def test_cross_entropy_weights_ignore_index_smoothing(rng, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("groups", [1, 2])
 def test_conv2d_and_its_gradients(rng, dtype, groups):
-    x, w, b = randn(rng, 2, 4, 9, 8, dtype=dtype), randn(rng, 6, 4 // groups, 3, 2, dtype=dtype), randn(rng, 6, dtype=dtype)
+    x, b = randn(rng, 2, 4, 9, 8, dtype=dtype), randn(rng, 6, dtype=dtype)
+    w = randn(rng, 6, 4 // groups, 3, 2, dtype=dtype)
     geo = ((2, 1), ((1, 0), (2, 1)), (1, 2), groups)
     y = C.conv2d(x, w, b, *geo)
     close(B.conv2d(dev(x).transpose(2, 3).contiguous().transpose(2, 3), dev(w), dev(b), *geo), y, TOL[dtype] * 10)
@@ -159,7 +160,8 @@ def test_fused_optimizer_steps_match_the_cpu(rng, dtype, name, n_state, args):
         states[1] = np.zeros(shape, dtype)  # grad_avg starts at 0, as the optimizer creates it
     host = [randn(rng, *shape, dtype=dtype), randn(rng, *shape, dtype=dtype)] + states
     # the parameter as a transposed view: updated through a contiguous copy and written back
-    arrays = [None if a is None else (dev(np.ascontiguousarray(a.T)).T if i == 0 else dev(a)) for i, a in enumerate(host)]
+    arrays = [None if a is None else dev(a) for a in host]
+    arrays[0] = dev(np.ascontiguousarray(host[0].T)).T
     for _ in range(3):
         getattr(CO, name)(*host, *args)
         getattr(B, name)(*arrays, *args)

@@ -95,7 +95,10 @@ def _math_forward(q, k, v, mask, is_causal, scale, dropout_p, seed):
         s = _ew("where", keep, s, -math.inf)
     if mask is not None:
         s = _ew("where", mask, s, -math.inf) if mask.dtype == np.bool_ else _ew("add", s, mask)
-    row_max = _reduce("amax", s, (3,), s.dtype).reshape(b, h, lq, 1) if lk else cuda.full((b, h, lq, 1), -math.inf, s.dtype)
+    if lk:
+        row_max = _reduce("amax", s, (3,), s.dtype).reshape(b, h, lq, 1)
+    else:
+        row_max = cuda.full((b, h, lq, 1), -math.inf, s.dtype)
     alive = elementwise("isfinite", [row_max])
     e = _ew("exp", _ew("sub", s, _ew("where", alive, row_max, 0.0)))
     total = _reduce("sum", e, (3,), s.dtype).reshape(b, h, lq, 1)

@@ -203,7 +203,8 @@ def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
     og, k = o // groups, cg * kh * kw
     per_image = cuda.empty((n, o, k), g.dtype)
     for i in range(groups):
-        _mm(gm[:, i * og:(i + 1) * og], cols[:, i * k:(i + 1) * k].transpose(1, 2), out=per_image[:, i * og:(i + 1) * og])
+        _mm(gm[:, i * og:(i + 1) * og], cols[:, i * k:(i + 1) * k].transpose(1, 2),
+            out=per_image[:, i * og:(i + 1) * og])
     return _reduce("sum", per_image, (0,), g.dtype).reshape(tuple(weight_shape))
 
 
