@@ -103,3 +103,40 @@ def test_a_training_step_makes_no_device_to_host_copies(name, monkeypatch):
     loss, = train_steps(model, opt, x, y, steps=1)
     assert copies == []
     assert np.isfinite(loss.item()) and len(copies) == 1  # the counter sees a deliberate read
+
+
+class TinyGPT(nn.Module):
+    """Token embedding + causal Transformer layer + head: the shape of a char-level GPT step."""
+
+    def __init__(self, vocab=11):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 16)
+        self.layer = nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.0, batch_first=True)
+        self.head = nn.Linear(16, vocab)
+
+    def forward(self, tokens):
+        mask = nn.Transformer.generate_square_subsequent_mask(tokens.shape[1], device=tokens.device)
+        return self.head(self.layer(self.embed(tokens), src_mask=mask, is_causal=True))
+
+
+def test_a_gpt_step_makes_no_device_to_host_copies(monkeypatch):
+    from tritorch.cuda import transfer
+    torch.manual_seed(0)
+    model = TinyGPT().to("cuda")
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    tokens = torch.randint(0, 11, (2, 6), device="cuda")
+
+    def step():
+        opt.zero_grad()
+        logits = model(tokens[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, 11), tokens[:, 1:].reshape(-1))
+        loss.backward()
+        opt.step()
+        return loss
+    step()  # optimizer state created, kernels compiled
+    copies = []
+    real = transfer._memcpy
+    monkeypatch.setattr(transfer, "_memcpy", lambda d, s, n, kind: (copies.append(n) if kind == "dtoh" else None,
+                                                                      real(d, s, n, kind))[1])
+    step()
+    assert copies == []

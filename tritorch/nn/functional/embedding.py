@@ -46,9 +46,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             padding_idx += n
         if not 0 <= padding_idx < n:
             raise AssertionError("Padding_idx must be within num_embeddings")
-    if input.numel():
+    # The bounds check reads the indices on the host, so it runs on the CPU only: on cuda a
+    # training step must not sync (PyTorch checks there asynchronously; the kernels clamp).
+    if input.numel() and input.device.type == "cpu":
         with grad_mode.no_grad():
-            if int(input.max()) >= n or int(input.min()) < -n or int(input.min()) < 0:
+            if int(input.max()) >= n or int(input.min()) < 0:
                 raise IndexError("index out of range in self")
     idx = input.long()
     if max_norm is not None:
