@@ -10,6 +10,10 @@ import sys
 
 SUBCOMMANDS = {
     "info": ("tritorch.cli_info", "versions of tritorch, numpy, triton and Python; CUDA and interpreter status"),
+    "train": ("tritorch.cli_train", "train a model from a YAML config (checkpoints, metrics, --resume, --dry-run)"),
+    "eval": ("tritorch.cli_eval", "metrics of a trained run's best checkpoint on the test split"),
+    "generate": ("tritorch.cli_generate", "sample text from a trained character model"),
+    "plot": ("tritorch.cli_plot", "draw loss and metric curves of runs to a PNG (needs matplotlib)"),
 }
 
 

@@ -1,0 +1,50 @@
+"""`tritorch generate RUN_DIR --prompt TEXT`: sample text from a trained character model.
+
+The model is rebuilt from RUN_DIR/config.yaml, its vocabulary read from RUN_DIR/data_info.json
+(written at training time, so the corpus is not re-read), and the best checkpoint loaded.
+"""
+import sys
+
+
+def add_arguments(parser):
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run of a character model (e.g. char_transformer)")
+    parser.add_argument("--prompt", default="\n", help="the text to continue (default: a newline)")
+    parser.add_argument("--max-new-tokens", type=int, default=200, help="characters to generate (default: 200)")
+    parser.add_argument("--temperature", type=float, default=0.8,
+                        help="softmax temperature; 0 = always the most likely character (default: 0.8)")
+    parser.add_argument("--top-k", type=int, default=40, help="sample among the k most likely (default: 40; 0 = all)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible samples")
+    parser.add_argument("--checkpoint", default="best", metavar="best|last|FILE",
+                        help="which checkpoint (default: best, else last)")
+
+
+def run(args):
+    from tritorch.train import ConfigError
+    from tritorch.train.generate import sample
+    from tritorch.train.runs import load_model
+    try:
+        model, info, _ = load_model(args.run_dir, args.checkpoint)
+    except (FileNotFoundError, ConfigError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    vocab = info.get("vocab")
+    if not vocab or "block_size" not in info and not hasattr(model, "block_size"):
+        print(f"error: {args.run_dir} is not a character language model run (no vocabulary in data_info.json)",
+              file=sys.stderr)
+        return 2
+    stoi = {ch: i for i, ch in enumerate(vocab)}
+    missing = sorted({c for c in args.prompt if c not in stoi})
+    if missing:
+        print(f"error: the prompt has characters the model never saw: {''.join(missing)!r}", file=sys.stderr)
+        return 2
+    if args.max_new_tokens < 0:
+        print("error: --max-new-tokens must be >= 0", file=sys.stderr)
+        return 2
+    try:
+        ids = sample(model, [stoi[c] for c in args.prompt] or [0], args.max_new_tokens, args.temperature,
+                     args.top_k or None, getattr(model, "block_size", info.get("block_size")), args.seed)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(args.prompt + "".join(vocab[i] for i in ids))
+    return 0
