@@ -63,7 +63,11 @@ def build_datasets(data_cfg, seed):
             for shared in ("vocab", "classes"):
                 if shared in params and shared not in args and hasattr(out["train"], shared):
                     args[shared] = getattr(out["train"], shared)
-        out[split] = cls(**args)
+        try:
+            out[split] = cls(**args)
+        except (OSError, RuntimeError, ValueError, KeyError) as e:  # missing files, bad columns: no traceback
+            from .errors import ConfigError
+            raise ConfigError([(("data", split), f"{cls.__name__}(...) failed: {e}")]) from e
     fraction = data_cfg.get("val_fraction") or 0.0
     if fraction:
         train = out["train"]
@@ -139,6 +143,11 @@ def train_loader(dataset, data_cfg, seed):
                       generator=_loader_generator(seed))
 
 
-def eval_loader(dataset, data_cfg, seed=0):
-    return DataLoader(dataset, batch_size=data_cfg.get("eval_batch_size") or data_cfg["batch_size"],
-                      shuffle=False, num_workers=data_cfg["num_workers"], generator=_loader_generator(seed))
+def eval_loader(dataset, data_cfg, seed=0, limit_batches=None):
+    """Batches in order; with limit_batches, only that many batches of samples spread evenly over the split."""
+    batch_size = data_cfg.get("eval_batch_size") or data_cfg["batch_size"]
+    if limit_batches is not None and limit_batches * batch_size < len(dataset):
+        picks = np.linspace(0, len(dataset) - 1, limit_batches * batch_size).round().astype(np.int64)
+        dataset = Subset(dataset, picks.tolist())
+    return DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=data_cfg["num_workers"],
+                      generator=_loader_generator(seed))

@@ -5,8 +5,11 @@
     CharGPT         [B, T] int64 -> logits [B, T, vocab_size] (GPT-style decoder, causal mask)
     TextClassifier  ([B, L] int64 ids, [B] int64 lengths) -> logits [B, num_classes]
 """
+import functools
+
 import tritorch
 from .. import nn
+from ..nn import functional as F
 
 
 class MLP(nn.Module):
@@ -64,7 +67,8 @@ class SimpleCNN(nn.Module):
 
 class CharGPT(nn.Module):
     """A GPT-style decoder: token + learned position embeddings, pre-norm TransformerEncoder layers
-    under a causal mask, a final LayerNorm and a Linear head over the vocabulary.
+    under a causal mask, a final LayerNorm and a Linear head over the vocabulary. The feed-forward
+    activation is GPT-2's tanh-approximated GELU.
 
     Args:
         vocab_size (int): number of tokens.
@@ -84,7 +88,8 @@ class CharGPT(nn.Module):
         self.pos = nn.Embedding(block_size, d_model)
         self.drop = nn.Dropout(dropout)
         layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward or 4 * d_model, dropout,
-                                           activation="gelu", batch_first=True, norm_first=True)
+                                           activation=functools.partial(F.gelu, approximate="tanh"),
+                                           batch_first=True, norm_first=True)
         self.blocks = nn.TransformerEncoder(layer, num_layers, norm=nn.LayerNorm(d_model),
                                             enable_nested_tensor=False)
         self.head = nn.Linear(d_model, vocab_size)

@@ -37,6 +37,7 @@ TRAINER = {
     "epochs": (["int", None], None),
     "max_steps": (["int", None], None),     # optimizer steps; with epochs, whichever ends first
     "eval_every": (["int", None], None),    # steps between evaluations; default: every epoch
+    "limit_eval_batches": (["int", None], None),  # evaluate on this many batches, spread over the split
     "log_every": ("int", 10),               # steps between train-metric log lines
     "accumulate_grad_batches": ("int", 1),
     "gradient_clip_val": (["float", None], None),  # max total grad norm (nn.utils.clip_grad_norm_)
@@ -63,7 +64,8 @@ SCHEDULER_EXTRA = {
 }
 
 POSITIVE = {("data", "batch_size"), ("data", "eval_batch_size"), ("trainer", "epochs"), ("trainer", "max_steps"),
-            ("trainer", "eval_every"), ("trainer", "log_every"), ("trainer", "accumulate_grad_batches"),
+            ("trainer", "eval_every"), ("trainer", "limit_eval_batches"), ("trainer", "log_every"),
+            ("trainer", "accumulate_grad_batches"),
             ("trainer", "checkpoint_every"), ("trainer", "gradient_clip_val")}
 
 

@@ -157,8 +157,9 @@ class Trainer:
         was_training = model.training
         model.eval()
         tracker = Metrics(self.metric_names if "loss" in self.metric_names else ["loss"] + self.metric_names)
+        limit = self.config["trainer"]["limit_eval_batches"]
         with tritorch.no_grad():
-            for batch in eval_loader(ds, self.config["data"]):
+            for batch in eval_loader(ds, self.config["data"], limit_batches=limit):
                 *inputs, target = _to(batch, self.device)
                 output, target = align(model(*inputs), target)
                 tracker.update(output, target, self.loss_fn(output, target).item())
