@@ -50,8 +50,8 @@ def set_path(tree, path, value, delete=False, text=""):
                 node[key] = {}
             node = node[key]
         else:
-            raise ConfigError([((), f"override {text!r}: {format_path(path[:depth])} is a "
-                                f"{type(node).__name__} ({node!r}), not a mapping or list")])
+            raise ConfigError([((), f"override {text!r}: {format_path(path[:depth])} is {node!r}, "
+                                f"not a mapping or list")])
     last = path[-1]
     if isinstance(node, list):
         if not isinstance(last, int) or not 0 <= last <= len(node) - (1 if delete else 0):
@@ -71,8 +71,7 @@ def set_path(tree, path, value, delete=False, text=""):
         else:
             node[last] = value
     else:
-        raise ConfigError([((), f"override {text!r}: {format_path(path[:-1])} is a {type(node).__name__}, "
-                            f"not a mapping or list")])
+        raise ConfigError([((), f"override {text!r}: {format_path(path[:-1])} is {node!r}, not a mapping or list")])
 
 
 def apply_overrides(cfg, overrides):
