@@ -8,6 +8,7 @@ small JSON sidecar for people and scripts (step, epoch, metrics). Loading never 
 A checkpoint holds model, optimizer, scheduler and trainer state, every RNG state (tritorch,
 numpy's global, Python's random) and the resolved config.
 """
+import io
 import json
 import os
 import random
@@ -40,11 +41,41 @@ def set_rng_state(state):
     random.setstate((p["version"], tuple(p["internal"]), p["gauss_next"]))
 
 
+def _encode(state):
+    """tritorch.save's bytes of `state`. tritorch.load takes a file whose first byte is 0x80 for a
+    pickle, and a safetensors file starts with its header length (little-endian): a header of
+    length 0x80 mod 256 would be refused. A `_pad` entry of a few spaces moves the length off it."""
+    pad = ""
+    while True:
+        buf = io.BytesIO()
+        tritorch.save({**state, "_pad": pad} if pad else state, buf)
+        data = buf.getvalue()
+        if data[:1] != b"\x80":
+            return data
+        pad += " "
+
+
+def _write_atomic(path, data):
+    """Temp file beside `path`, fsync, rename over it, fsync the folder: old file or new, never torn."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def save_checkpoint(run_dir, name, state, info=None):
     """Write checkpoints/<name>.safetensors atomically, then its .json sidecar (info: plain values)."""
     path = path_for(run_dir, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tritorch.save(state, path)
+    _write_atomic(path, _encode(state))
     if info is not None:
         tmp = path[:-len(SUFFIX)] + ".json.tmp"
         with open(tmp, "w", encoding="utf-8") as f:

@@ -266,10 +266,11 @@ class Trainer:
                 micro, loss_sum = micro + 1, loss_sum + value
                 if micro < in_step:
                     continue
+                lr = self.optimizer.param_groups[0]["lr"]  # the rate this step uses (logged)
                 self._optimizer_step(clip)
                 self.state["step"] += 1
                 self.state["elapsed"] = time.perf_counter() - start
-                status = self._after_step(tcfg, loss_sum / micro)
+                status = self._after_step(tcfg, loss_sum / micro, lr)
                 micro, loss_sum = 0, 0.0
                 if status == "completed" and self.state["batch"] == n_batches:
                     break  # the last step ends an epoch too: finish it (epoch count, eval, scheduler)
@@ -298,9 +299,8 @@ class Trainer:
         if self.scheduler is not None and self.interval == "step" and not self._plateau():
             self.scheduler.step()
 
-    def _after_step(self, tcfg, loss):
+    def _after_step(self, tcfg, loss, lr):
         step = self.state["step"]
-        lr = self.optimizer.param_groups[0]["lr"]
         self.bar.update(step, loss=loss, lr=lr)
         if step % tcfg["log_every"] == 0 or step == self.total_steps:
             self.log.log({"step": step, "epoch": self.state["epoch"], "train/loss": loss, "lr": lr,
