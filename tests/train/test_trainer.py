@@ -194,3 +194,17 @@ def test_progress_bar_only_on_a_terminal():
         bar.close()
     assert "\r5/10 [############------------]  50%" in tty.getvalue() and "loss 0.5 lr 0.001" in tty.getvalue()
     assert pipe.getvalue() == ""
+
+
+def test_metrics_accuracy_topk_and_sequences():
+    from tritorch.train.metrics import Metrics
+    m = Metrics(["loss", "accuracy", "top2", "perplexity"])
+    logits = tritorch.tensor([[[3.0, 2.0, 1.0], [1.0, 3.0, 2.0]], [[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]]])  # [B=2, T=2, C=3]
+    target = tritorch.tensor([[0, 2], [1, -100]])                # hits: yes, no (2nd best), no (2nd best), ignored
+    m.update(logits, target, loss=0.5)
+    out = m.compute()
+    assert out["accuracy"] == pytest.approx(1 / 3) and out["top2"] == pytest.approx(1.0)
+    assert out["loss"] == 0.5 and out["perplexity"] == pytest.approx(math.exp(0.5))
+    reg = Metrics(["loss", "accuracy"])
+    reg.update(tritorch.zeros(4, 1), tritorch.ones(4, 1), loss=2.0)
+    assert reg.compute() == {"loss": 2.0}  # no accuracy for a regression target

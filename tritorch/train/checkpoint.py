@@ -1,5 +1,6 @@
-"""Checkpoints: one safetensors file each (tritorch.save: tensors + a JSON header, atomic), plus a
-small JSON sidecar for people and scripts (step, epoch, metrics). Loading never needs the sidecar.
+"""Checkpoints: one safetensors file each (tritorch.save's format: tensors + a JSON header), written
+atomically (temp file, fsync, rename), plus a small JSON sidecar for people and scripts (step,
+epoch, metrics), written after it. Loading never needs the sidecar.
 
     RUN_DIR/checkpoints/last.safetensors     the latest state (what --resume continues from)
     RUN_DIR/checkpoints/best.safetensors     the best evaluation of the monitored metric

@@ -5,7 +5,8 @@
     tracker.compute()                           # {'loss': ..., 'accuracy': ..., 'top5': ..., 'perplexity': ...}
 
 Sequence outputs ([B, T, C] logits with [B, T] targets) are flattened to [B*T, C] first (`align`).
-Targets equal to -100 (CrossEntropyLoss's ignore_index) count for nothing.
+Targets equal to -100 (CrossEntropyLoss's ignore_index) count for nothing. Accuracy and top-k
+exist only for class-id targets (int64 [N] against [N, C] logits); regression gets loss only.
 """
 import csv
 import json
@@ -37,7 +38,7 @@ class Metrics:
         self.reset()
 
     def reset(self):
-        self.loss_sum, self.count, self.correct = 0.0, 0, 0
+        self.loss_sum, self.count, self.correct, self.classified = 0.0, 0, 0, 0
         self.topk = {int(n[3:]): 0 for n in self.names if n.startswith("top")}
 
     def update(self, output, target, loss):
@@ -49,6 +50,7 @@ class Metrics:
         n = int(keep.sum())
         self.loss_sum += float(loss) * n
         self.count += n
+        self.classified += n if is_class else 0
         if is_class and (self.topk or "accuracy" in self.names):
             logits = output.detach().float().cpu().numpy()[keep]
             t = t[keep]
@@ -66,12 +68,12 @@ class Metrics:
         for name in self.names:
             if name == "loss":
                 out["loss"] = mean_loss
-            elif name == "accuracy":
-                out["accuracy"] = self.correct / self.count
+            elif name == "accuracy" and self.classified:
+                out["accuracy"] = self.correct / self.classified
             elif name == "perplexity":
                 out["perplexity"] = math.exp(min(mean_loss, 700.0))
-            elif name.startswith("top"):
-                out[name] = self.topk[int(name[3:])] / self.count
+            elif name.startswith("top") and self.classified:
+                out[name] = self.topk[int(name[3:])] / self.classified
         return out
 
 
