@@ -40,7 +40,7 @@ def cli(*args, cwd=None, env=None, timeout=120):
 
 def weights(path):
     """{name: numpy array} of the model in a checkpoint file."""
-    return {k: v.numpy() for k, v in tritorch.load(path)["model"].items()}
+    return {k: v.numpy() for k, v in tritorch.load(path, map_location="cpu")["model"].items()}
 
 
 def assert_same_weights(a, b):

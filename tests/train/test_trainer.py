@@ -208,3 +208,20 @@ def test_metrics_accuracy_topk_and_sequences():
     reg = Metrics(["loss", "accuracy"])
     reg.update(tritorch.zeros(4, 1), tritorch.ones(4, 1), loss=2.0)
     assert reg.compute() == {"loss": 2.0}  # no accuracy for a regression target
+
+
+def test_training_on_the_cuda_device_matches_cpu(tmp_path):
+    """Under TRITON_INTERPRET=1 (tests/conftest.py) `cuda` is emulated: the same kernels, in Triton's interpreter."""
+    if not tritorch.cuda.is_available():
+        pytest.skip("no cuda device (real or emulated)")
+    runs = {}
+    for device in ("cpu", "cuda"):
+        cfg = digits(max_steps=2, eval_every=2, limit_eval_batches=1)
+        cfg["device"] = device
+        cfg["model"]["layers"][2] = {"type": "Identity"}
+        trainer, summary = _fit(tmp_path, cfg, name=device)
+        assert trainer.model[0].weight.device.type == device and summary["status"] == "completed"
+        runs[device] = (summary, weights(os.path.join(summary["run_dir"], "checkpoints", "last.safetensors")))
+    for k, v in runs["cpu"][1].items():
+        np.testing.assert_allclose(runs["cuda"][1][k], v, rtol=1e-4, atol=1e-5)
+    assert runs["cuda"][0]["val/loss"] == pytest.approx(runs["cpu"][0]["val/loss"], rel=1e-4)

@@ -108,7 +108,7 @@ class Trainer:
     def _open_run_dir(self):
         if self.resume_dir is not None:
             self.run_dir = self.resume_dir
-            state = ckpt.load_checkpoint(self.run_dir, "last")
+            state = ckpt.load_checkpoint(self.run_dir, "last", map_location=str(self.device))
             self.load_state(state)
             MetricLog(self.run_dir).truncate(self.state["step"])
             self.echo(f"resuming {self.run_dir} from step {self.state['step']} (epoch {self.state['epoch']})")
