@@ -57,9 +57,10 @@ def run(args):
     rows = (len(names) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.5 * cols, 3.2 * rows), squeeze=False)
     for ax, name in zip(axes.flat, names):
-        for run_dir, c in runs.items():
+        for i, (run_dir, c) in enumerate(runs.items()):  # one colour per run in every panel
             if name in c:
-                ax.plot(*c[name], marker="." if len(c[name][0]) < 30 else None, label=os.path.basename(run_dir))
+                ax.plot(*c[name], color=f"C{i % 10}", marker="." if len(c[name][0]) < 30 else None,
+                        label=os.path.basename(run_dir.rstrip("/")))
         ax.set_title(name)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)

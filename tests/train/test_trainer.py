@@ -140,8 +140,8 @@ sys.exit(main(sys.argv[1:]))
 def test_a_crash_while_saving_leaves_the_previous_checkpoint_loadable(tmp_path):
     run = tmp_path / "run"
     env = dict(os.environ, PYTHONPATH=REPO)
-    out = subprocess.run([sys.executable, "-c", KILL_IN_SAVE, "train", "configs/digits_mlp.yaml", "trainer.max_steps=40",
-                          "trainer.eval_every=10", "--output-dir", str(run)], cwd=REPO, env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", KILL_IN_SAVE, "train", "configs/digits_mlp.yaml",
+                          "trainer.max_steps=40", "trainer.eval_every=10", "--output-dir", str(run)], cwd=REPO, env=env, capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == -9, out.stderr
     assert any(name.endswith(".tmp") for name in os.listdir(run / "checkpoints"))  # the torn write is aside
@@ -199,7 +199,8 @@ def test_progress_bar_only_on_a_terminal():
 def test_metrics_accuracy_topk_and_sequences():
     from tritorch.train.metrics import Metrics
     m = Metrics(["loss", "accuracy", "top2", "perplexity"])
-    logits = tritorch.tensor([[[3.0, 2.0, 1.0], [1.0, 3.0, 2.0]], [[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]]])  # [B=2, T=2, C=3]
+    # [B=2, T=2, C=3]
+    logits = tritorch.tensor([[[3.0, 2.0, 1.0], [1.0, 3.0, 2.0]], [[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]]])
     target = tritorch.tensor([[0, 2], [1, -100]])                # hits: yes, no (2nd best), no (2nd best), ignored
     m.update(logits, target, loss=0.5)
     out = m.compute()
