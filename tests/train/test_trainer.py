@@ -87,10 +87,14 @@ def test_early_stopping_on_a_metric_that_stops_improving(tmp_path):
 @pytest.mark.parametrize("precision", ["bf16-mixed", "16-mixed"])
 def test_mixed_precision_trains_with_float32_master_weights(tmp_path, precision):
     cfg = digits(max_steps=60, eval_every=60, precision=precision)
-    trainer, summary = _fit(tmp_path, cfg)
+    trainer = Trainer(cfg, run_dir=str(tmp_path / "run"), echo=lambda *a: None)
+    seen = set()
+    trainer.model[0].register_forward_hook(lambda mod, args, out: seen.add((mod.training, out.dtype)))
+    summary = trainer.fit()
     assert summary["status"] == "completed" and summary["val/accuracy"] > 0.85
     low = {"bf16-mixed": tritorch.bfloat16, "16-mixed": tritorch.float16}[precision]
-    assert trainer.precision.copy[0].weight.dtype is low  # the forward really ran in low precision
+    assert seen == {(True, low), (False, low)}  # autocast ran the Linear layers in low precision
+    assert trainer.model[0].weight.dtype is tritorch.float32
     master = weights(os.path.join(summary["run_dir"], "checkpoints", "last.safetensors"))
     assert all(v.dtype == np.float32 for k, v in master.items())
     _, ref = _fit(tmp_path, digits(max_steps=60, eval_every=60), name="fp32")

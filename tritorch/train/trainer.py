@@ -77,7 +77,7 @@ class Trainer:
         self.loss_fn = build_loss(self.config["loss"], self.info)
         self.optimizer = build_optimizer(self.config["optimizer"], self.model.parameters())
         self.scheduler, self.interval = build_scheduler(self.config["scheduler"], self.optimizer)
-        self.precision = Precision(tcfg["precision"], self.model)
+        self.precision = Precision(tcfg["precision"], self.device)
         self.metric_names = self.config["metrics"] or ["loss"]
         self.monitor = tcfg["monitor"] or ("val/accuracy" if "accuracy" in self.metric_names else "val/loss")
         self.mode = tcfg["mode"] or mode_for(self.monitor)
@@ -161,7 +161,7 @@ class Trainer:
         with tritorch.no_grad():
             for batch in eval_loader(ds, self.config["data"], limit_batches=limit):
                 *inputs, target = _to(batch, self.device)
-                output, target = align(model(*inputs), target)
+                output, target = align(self.precision.forward(model, inputs), target)
                 tracker.update(output, target, self.loss_fn(output, target).item())
         model.train(was_training)
         return tracker.compute()
@@ -252,10 +252,9 @@ class Trainer:
             micro, loss_sum = 0, 0.0
             for batch in self.loader:
                 if micro == 0:
-                    self.precision.begin_step()
                     self.optimizer.zero_grad(set_to_none=True)
                 *inputs, target = _to(batch, self.device)
-                output, target = align(self.precision.forward(inputs), target)
+                output, target = align(self.precision.forward(self.model, inputs), target)
                 loss = self.loss_fn(output, target)
                 value = loss.item()
                 self.state["batch"] += 1
@@ -291,11 +290,10 @@ class Trainer:
         return type(self.scheduler).__name__ == "ReduceLROnPlateau"
 
     def _optimizer_step(self, clip):
-        if not self.precision.end_step():
-            return  # 16-mixed: inf/nan gradients, the step is skipped and the loss scale lowered
+        self.precision.unscale(self.optimizer)
         if clip is not None:
             clip_grad_norm_(self.model.parameters(), clip)
-        self.optimizer.step()
+        self.precision.step(self.optimizer)  # 16-mixed: skipped when a gradient is inf/nan
         if self.scheduler is not None and self.interval == "step" and not self._plateau():
             self.scheduler.step()
 
