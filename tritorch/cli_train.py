@@ -9,7 +9,8 @@ import sys
 
 EPILOG = """examples:
   tritorch train configs/digits_mlp.yaml
-  tritorch train configs/digits_mlp.yaml optimizer.lr=3e-4 model.layers.0.out_features=256
+  tritorch train configs/digits_mlp.yaml optimizer.lr=3e-4 trainer.epochs=40
+  tritorch train configs/digits_mlp.yaml model.layers.0.out_features=256 model.layers.3.in_features=256
   tritorch train configs/char_transformer.yaml --dry-run
   tritorch train --resume runs/digits_mlp                 continue a stopped run
   tritorch train --resume runs/digits_mlp trainer.epochs=40   ... and train it longer
