@@ -67,3 +67,6 @@ def test_sigint_saves_a_checkpoint_and_exits_cleanly_then_resumes(tmp_path):
     resumed = cli("train", "--resume", run)
     assert resumed.returncode == 0, resumed.stderr
     assert_same_weights(weights(f"{ref}/checkpoints/last.safetensors"), weights(f"{run}/checkpoints/last.safetensors"))
+    longer = cli("train", "--resume", run, "trainer.max_steps=55")  # train on: the saved config follows
+    assert longer.returncode == 0 and "from step 50" in longer.stdout, longer.stderr
+    assert _last_step(run) == 55 and "max_steps: 55" in open(os.path.join(run, "config.yaml")).read()

@@ -12,6 +12,7 @@ end. Batches are `(*inputs, target)`: the model gets the inputs, the loss `(outp
 Resuming restores model, optimizer, scheduler, the position in the data order and every RNG, so
 a killed and resumed run ends with the same weights as one that was never stopped.
 """
+import json
 import math
 import os
 import signal
@@ -112,17 +113,22 @@ class Trainer:
             self.load_state(state)
             MetricLog(self.run_dir).truncate(self.state["step"])
             self.echo(f"resuming {self.run_dir} from step {self.state['step']} (epoch {self.state['epoch']})")
+            self._write_config()  # with this resume's overrides (e.g. more epochs), for the next one
         else:
             self.run_dir, note = make_run_dir(self.requested_run_dir or os.path.join("runs", self.name))
             if note:
                 self.echo(note)
-            with open(os.path.join(self.run_dir, "config.yaml"), "w", encoding="utf-8") as f:
-                f.write(dump_yaml(self.config))
+            self._write_config()
             with open(os.path.join(self.run_dir, "data_info.json"), "w", encoding="utf-8") as f:
-                import json
                 json.dump(self.info, f)
             self.save("last")
         self.log = MetricLog(self.run_dir)
+
+    def _write_config(self):
+        tmp = os.path.join(self.run_dir, "config.yaml.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(dump_yaml(self.config))
+        os.replace(tmp, os.path.join(self.run_dir, "config.yaml"))
 
     # -- state ------------------------------------------------------------------------------------
     def state_dict(self):
