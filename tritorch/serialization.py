@@ -46,7 +46,7 @@ class _Encoder:
         self.taken = {"__metadata__"}
 
     def name(self, path):
-        base = ".".join(path) or "tensor"
+        base = ".".join(map(str, path)) or "tensor"
         name, n = base, 1
         while name in self.taken:
             name, n = f"{base}#{n}", n + 1
@@ -66,9 +66,9 @@ class _Encoder:
         if isinstance(obj, Tensor):
             return self.tensor(obj, path)
         if isinstance(obj, tuple):
-            return {"$tuple": [self(v, path + (str(i),)) for i, v in enumerate(obj)]}
+            return {"$tuple": [self(v, path + (i,)) for i, v in enumerate(obj)]}
         if isinstance(obj, list):
-            return [self(v, path + (str(i),)) for i, v in enumerate(obj)]
+            return [self(v, path + (i,)) for i, v in enumerate(obj)]
         if isinstance(obj, dict):
             return self.dict(obj, path)
         if isinstance(obj, _dtype.dtype):
@@ -98,7 +98,7 @@ class _Encoder:
         return self(k, path)
 
     def dict(self, d, path):
-        items = [(k, self(v, path + (str(k),))) for k, v in d.items()]
+        items = [(k, self(v, path + (k,))) for k, v in d.items()]
         if isinstance(d, OrderedDict):
             return {"$odict": [[self.key(k, path), v] for k, v in items]}
         if all(isinstance(k, str) and not k.startswith("$") for k in d):
