@@ -230,23 +230,34 @@ def test_state_dict_round_trip_through_save(tmp_path, name):
     assert a == b and len(set(map(tuple, a))) > 1
 
 
-def test_matches_pytorch():
+ORACLE = {   # the same constructor calls on either module (tritorch's or PyTorch's lr_scheduler)
+    "StepLR": lambda T, o: T.StepLR(o, step_size=3, gamma=0.5),
+    "MultiStepLR": lambda T, o: T.MultiStepLR(o, milestones=[5, 2, 5], gamma=0.1),
+    "ExponentialLR": lambda T, o: T.ExponentialLR(o, gamma=0.9),
+    "CosineAnnealingLR": lambda T, o: T.CosineAnnealingLR(o, T_max=5, eta_min=0.001),
+    "LinearLR": lambda T, o: T.LinearLR(o, start_factor=0.25, end_factor=0.75, total_iters=4),
+    "ConstantLR": lambda T, o: T.ConstantLR(o, factor=0.5, total_iters=3),
+    "LambdaLR": lambda T, o: T.LambdaLR(o, [lambda e: 0.9 ** e, lambda e: 1 / (1 + e)]),
+    "OneCycleLR": lambda T, o: T.OneCycleLR(o, max_lr=[1.0, 0.3], total_steps=16, three_phase=True),
+    "OneCycleLR-linear": lambda T, o: T.OneCycleLR(o, max_lr=0.5, total_steps=16, anneal_strategy="linear",
+                                                   pct_start=0.25),
+    "SequentialLR": lambda T, o: T.SequentialLR(o, [T.LinearLR(o, start_factor=0.1, total_iters=3),
+                                                    T.CosineAnnealingLR(o, T_max=6)], milestones=[4]),
+    "ReduceLROnPlateau": lambda T, o: T.ReduceLROnPlateau(o, factor=0.5, patience=1, cooldown=1, threshold=0.05),
+}
+PLATEAU_METRICS = [1.0, 0.9, 0.89, 0.88, 0.5, 0.6, 0.55, 0.5, 0.49, 0.3, 0.31, 0.32, 0.33, 0.2, 0.2]
+
+
+@pytest.mark.parametrize("name", list(ORACLE))
+def test_matches_pytorch(name):
     torch = pytest.importorskip("torch")
-    for name in ["StepLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR", "ConstantLR", "ExponentialLR"]:
-        make = CLOSED[name][0]
-        opt = _opt()
-        ours = _lrs(opt, make(opt), 15)
-        a, b = torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)
-        topt = torch.optim.SGD([{"params": [a]}, {"params": [b], "lr": BASE[1]}], lr=BASE[0])
-        theirs = _lrs(topt, _torch_sched(torch, name, topt), 15)
-        _close(ours, theirs)
-
-
-def _torch_sched(torch, name, opt):
-    T = torch.optim.lr_scheduler
-    return {"StepLR": lambda: T.StepLR(opt, step_size=3, gamma=0.5),
-            "MultiStepLR": lambda: T.MultiStepLR(opt, milestones=[5, 2, 5], gamma=0.1),
-            "CosineAnnealingLR": lambda: T.CosineAnnealingLR(opt, T_max=5, eta_min=0.001),
-            "LinearLR": lambda: T.LinearLR(opt, start_factor=0.25, end_factor=0.75, total_iters=4),
-            "ConstantLR": lambda: T.ConstantLR(opt, factor=0.5, total_iters=3),
-            "ExponentialLR": lambda: T.ExponentialLR(opt, gamma=0.9)}[name]()
+    metrics = PLATEAU_METRICS if name == "ReduceLROnPlateau" else None
+    opt = _opt(momentum=0.9)
+    ours = _lrs(opt, ORACLE[name](S, opt), 15, metrics)
+    a, b = torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)
+    topt = torch.optim.SGD([{"params": [a]}, {"params": [b], "lr": BASE[1]}], lr=BASE[0], momentum=0.9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                     # PyTorch's SequentialLR warns about step(0)
+        theirs = _lrs(topt, ORACLE[name](torch.optim.lr_scheduler, topt), 15, metrics)
+    _close(ours, theirs)
+    assert [g["momentum"] for g in opt.param_groups] == pytest.approx([g["momentum"] for g in topt.param_groups])

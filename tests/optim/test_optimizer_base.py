@@ -276,3 +276,39 @@ def test_optimizers_on_cuda_match_cpu(rng):
         warnings.simplefilter("error")
         opt2.load_state_dict(opt.state_dict())
     assert opt2.state[q]["exp_avg"].device.type == "cuda" and opt2.state[q]["step"].device.type == "cpu"
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_state_dicts_interchange_with_pytorch(rng, name):
+    """PyTorch's state dict loads into tritorch's optimizer and vice versa; both continue alike."""
+    torch = pytest.importorskip("torch")
+    kwargs = {"SGD": dict(lr=0.05, momentum=0.9), "Adam": dict(lr=0.05, amsgrad=True),
+              "RMSprop": dict(lr=0.01, centered=True, momentum=0.5), "Adagrad": dict(lr=0.1)}[name]
+    p0 = rng.standard_normal((3, 4)).astype(np.float32)
+    grads = [rng.standard_normal((3, 4)).astype(np.float32) for _ in range(6)]
+
+    def convert(sd, to):
+        return {"state": {k: {n: to(v) for n, v in st.items()} for k, st in sd["state"].items()},
+                "param_groups": copy.deepcopy(sd["param_groups"])}
+
+    tp = torch.tensor(p0, requires_grad=True)
+    topt = getattr(torch.optim, name)([tp], **kwargs)
+    ours = tritorch.tensor(p0, requires_grad=True)
+    opt = getattr(tritorch.optim, name)([ours], **kwargs)
+    for g in grads[:3]:
+        tp.grad, ours.grad = torch.tensor(g), tritorch.tensor(g)
+        topt.step()
+        opt.step()
+    # swap: each optimizer continues from the other's state on a copy of the other's parameter
+    mine = tritorch.tensor(tp.detach().numpy(), requires_grad=True)
+    opt2 = getattr(tritorch.optim, name)([mine], **kwargs)
+    opt2.load_state_dict(convert(topt.state_dict(), lambda t: tritorch.tensor(t.numpy())))
+    theirs = torch.tensor(ours.detach().numpy(), requires_grad=True)
+    topt2 = getattr(torch.optim, name)([theirs], **kwargs)
+    topt2.load_state_dict(convert(opt.state_dict(), lambda t: torch.tensor(t.numpy())))
+    for g in grads[3:]:
+        mine.grad, theirs.grad = tritorch.tensor(g), torch.tensor(g)
+        opt2.step()
+        topt2.step()
+    np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert opt2.state[mine].keys() == topt2.state[theirs].keys()
