@@ -181,19 +181,20 @@ def _parse(data, name):
     if data[:4] == b"PK\x03\x04":
         raise RuntimeError(f"{what} is a zip archive (PyTorch's torch.save format?), not a safetensors file; "
                            "tritorch never unpickles. Convert it with safetensors (save_file) in PyTorch")
-    if data[:1] == b"\x80":
-        raise RuntimeError(f"{what} looks like a pickle, not a safetensors file; tritorch never unpickles "
-                           "(loading a pickle can run code)")
+    # A safetensors header length may well start with byte 0x80 (a pickle's first byte), so the
+    # pickle diagnosis is only given once the bytes fail to read as safetensors.
+    pickle = (f"{what} looks like a pickle, not a safetensors file; tritorch never unpickles "
+              "(loading a pickle can run code)") if data[:1] == b"\x80" else None
     if len(data) < 8:
-        raise RuntimeError(f"{what} is truncated or not a safetensors file ({len(data)} bytes)")
+        raise RuntimeError(pickle or f"{what} is truncated or not a safetensors file ({len(data)} bytes)")
     n = int.from_bytes(data[:8], "little")
     if n > len(data) - 8:
-        raise RuntimeError(f"{what} is truncated or not a safetensors file: its first 8 bytes announce a "
-                           f"{n}-byte header but the file has {len(data)} bytes")
+        raise RuntimeError(pickle or f"{what} is truncated or not a safetensors file: its first 8 bytes announce "
+                           f"a {n}-byte header but the file has {len(data)} bytes")
     try:
         header = json.loads(data[8:8 + n])
     except ValueError:
-        raise RuntimeError(f"{what} is not a safetensors file: its header is not JSON") from None
+        raise RuntimeError(pickle or f"{what} is not a safetensors file: its header is not JSON") from None
     try:
         entries = safetensors.deserialize(data)
     except Exception as e:  # SafetensorError and friends: size mismatches, bad offsets
