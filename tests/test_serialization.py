@@ -219,3 +219,13 @@ def test_bad_files_raise_clear_errors(tmp_path, monkeypatch, kind):
 def test_missing_file():
     with pytest.raises(FileNotFoundError):
         tritorch.load("/nonexistent/dir/x.safetensors")
+
+
+def test_pytorch_reads_the_tensors(tmp_path):
+    torch = pytest.importorskip("torch")
+    st_torch = pytest.importorskip("safetensors.torch")
+    sd = {"w": tritorch.arange(6.0).reshape(2, 3).to(tritorch.bfloat16), "s": {0: {"step": tritorch.tensor(4.0)}}}
+    tritorch.save(sd, tmp_path / "p.safetensors")
+    flat = st_torch.load_file(tmp_path / "p.safetensors")
+    assert flat["w"].dtype == torch.bfloat16 and flat["w"].float().tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert flat["s.0.step"].shape == () and flat["s.0.step"].item() == 4.0
