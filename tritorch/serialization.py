@@ -178,23 +178,26 @@ def _parse(data, name):
     what = f"tritorch.load: {name}"
     if len(data) == 0:
         raise RuntimeError(f"{what} is empty (0 bytes), not a safetensors file")
+    # A safetensors header length may well start with byte 0x80 (a pickle's first byte) or, in
+    # principle, "PK\3\4" (a zip's), so these diagnoses come only once the bytes fail to read as
+    # safetensors.
+    foreign = None
     if data[:4] == b"PK\x03\x04":
-        raise RuntimeError(f"{what} is a zip archive (PyTorch's torch.save format?), not a safetensors file; "
-                           "tritorch never unpickles. Convert it with safetensors (save_file) in PyTorch")
-    # A safetensors header length may well start with byte 0x80 (a pickle's first byte), so the
-    # pickle diagnosis is only given once the bytes fail to read as safetensors.
-    pickle = (f"{what} looks like a pickle, not a safetensors file; tritorch never unpickles "
-              "(loading a pickle can run code)") if data[:1] == b"\x80" else None
+        foreign = (f"{what} is a zip archive (PyTorch's torch.save format?), not a safetensors file; tritorch "
+                   "never unpickles. Convert it with safetensors (save_file) in PyTorch")
+    elif data[:1] == b"\x80":
+        foreign = (f"{what} looks like a pickle, not a safetensors file; tritorch never unpickles (loading a "
+                   "pickle can run code)")
     if len(data) < 8:
-        raise RuntimeError(pickle or f"{what} is truncated or not a safetensors file ({len(data)} bytes)")
+        raise RuntimeError(foreign or f"{what} is truncated or not a safetensors file ({len(data)} bytes)")
     n = int.from_bytes(data[:8], "little")
     if n > len(data) - 8:
-        raise RuntimeError(pickle or f"{what} is truncated or not a safetensors file: its first 8 bytes announce "
+        raise RuntimeError(foreign or f"{what} is truncated or not a safetensors file: its first 8 bytes announce "
                            f"a {n}-byte header but the file has {len(data)} bytes")
     try:
         header = json.loads(data[8:8 + n])
     except ValueError:
-        raise RuntimeError(pickle or f"{what} is not a safetensors file: its header is not JSON") from None
+        raise RuntimeError(foreign or f"{what} is not a safetensors file: its header is not JSON") from None
     try:
         entries = safetensors.deserialize(data)
     except Exception as e:  # SafetensorError and friends: size mismatches, bad offsets
