@@ -57,3 +57,24 @@ def launch(kernel, views, args, constexprs, block=BLOCK):
     with np.errstate(all="ignore"):  # the interpreter computes with numpy; IEEE results are intended
         kernel[(triton.cdiv(n, block),)](*views, *args, n, sizes[1], sizes[2], sizes[3], *flat, **constexprs,
                                          BLOCK=block)
+
+
+def rows_along(a, axis, out):
+    """View the rows of ``a`` and ``out`` (same shape) along ``axis`` as a 2-D grid of rows.
+
+    Returns ``(a, rows0, rows1, (x0, x1), (o0, o1))``: ``a`` (made contiguous when its other dims
+    cannot be folded into two), the outer and inner row counts, and both arrays' strides for the
+    two row dims; row r is (r // rows1, r % rows1)."""
+    kept = [d for d in range(a.ndim) if d != axis]
+
+    def fold(a):
+        return collapse_dims([a.shape[d] for d in kept], [a.strides[d] for d in kept],
+                             [out.strides[d] for d in kept])
+    shape, strides = fold(a)
+    if len(shape) > 2:
+        a = a.contiguous()
+        shape, strides = fold(a)
+    pad = 2 - len(shape)
+    shape = (1,) * pad + shape
+    (x0, x1), (o0, o1) = [(0,) * pad + s for s in strides]
+    return a, shape[0], shape[1], (x0, x1), (o0, o1)

@@ -24,6 +24,7 @@ from tritorch.cuda import empty
 from tritorch.cuda.layout import collapse_dims
 
 from ._harness import prepare_launch
+from ._strided import rows_along
 from ._math import max_nan, min_nan
 from .elementwise import compute_kind
 
@@ -300,20 +301,11 @@ def scan(op, a, axis, block_c=None):
     out = empty(a.shape, a.dtype)
     if out.numel() == 0:
         return out
-    kept = [d for d in range(a.ndim) if d != axis]
-    shape, strides = collapse_dims([a.shape[d] for d in kept], [a.strides[d] for d in kept],
-                                   [out.strides[d] for d in kept])
-    if len(shape) > 2:
-        a = a.contiguous()
-        shape, strides = collapse_dims([a.shape[d] for d in kept], [a.strides[d] for d in kept],
-                                       [out.strides[d] for d in kept])
-    pad = 2 - len(shape)
-    shape = (1,) * pad + shape
-    (x0, x1), (o0, o1) = [(0,) * pad + s for s in strides]
-    n_rows, n_cols = shape[0] * shape[1], a.shape[axis]
+    a, rows0, rows1, (x0, x1), (o0, o1) = rows_along(a, axis, out)
+    n_rows, n_cols = rows0 * rows1, a.shape[axis]
     block_r, block_c = _blocks(n_rows, n_cols, block_c)
     prepare_launch()
-    _scan[(triton.cdiv(n_rows, block_r),)](a, out, n_rows, n_cols, shape[1], x0, x1, a.strides[axis], o0, o1,
+    _scan[(triton.cdiv(n_rows, block_r),)](a, out, n_rows, n_cols, rows1, x0, x1, a.strides[axis], o0, o1,
                                            out.strides[axis], OP=0 if op == "cumsum" else 1,
                                            ACC=_TL[compute_kind(a.dtype)], BLOCK_R=block_r, BLOCK_C=block_c)
     return out

@@ -17,9 +17,9 @@ import triton
 import triton.language as tl
 
 from tritorch.cuda import empty
-from tritorch.cuda.layout import collapse_dims
 
 from ._harness import prepare_launch
+from ._strided import rows_along
 
 MAX_COLS = 4096
 
@@ -58,18 +58,9 @@ def argsort(a, axis, descending=False):
     out = empty(a.shape, np.int64)
     if out.numel() == 0:
         return out
-    kept = [d for d in range(a.ndim) if d != axis]
-    shape, strides = collapse_dims([a.shape[d] for d in kept], [a.strides[d] for d in kept],
-                                   [out.strides[d] for d in kept])
-    if len(shape) > 2:
-        a = a.contiguous()
-        shape, strides = collapse_dims([a.shape[d] for d in kept], [a.strides[d] for d in kept],
-                                       [out.strides[d] for d in kept])
-    pad = 2 - len(shape)
-    shape = (1,) * pad + shape
-    (x0, x1), (o0, o1) = [(0,) * pad + s for s in strides]
+    a, rows0, rows1, (x0, x1), (o0, o1) = rows_along(a, axis, out)
     prepare_launch()
-    _argsort_rows[(shape[0] * shape[1],)](a, out, shape[0] * shape[1], n_cols, shape[1], x0, x1, a.strides[axis],
+    _argsort_rows[(rows0 * rows1,)](a, out, rows0 * rows1, n_cols, rows1, x0, x1, a.strides[axis],
                                           o0, o1, out.strides[axis], DESCENDING=bool(descending),
                                           IS_FLOAT=a.dtype.kind in "fV", BLOCK=triton.next_power_of_2(n_cols))
     return out
