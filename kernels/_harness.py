@@ -4,18 +4,17 @@ Configs are plain dicts (JSON-friendly, so the autotune cache can store them): t
 block-size constexprs plus ``num_warps`` and ``num_stages``, e.g.
 ``{"BLOCK_M": 64, "BLOCK_N": 64, "BLOCK_K": 32, "GROUP_M": 8, "num_warps": 4, "num_stages": 3}``.
 A launcher takes ``config=`` (a dict, used as is: tests force small blocks this way), else asks
-``lookup(kernel, key)`` for a tuned one, else uses its heuristic.
+``lookup(kernel, key, like=default)`` (``kernels._cache``) for a tuned one, else uses its default.
 """
-import functools
-import json
 import math
-import os
 
 import numpy as np
 import triton
 import triton.language as tl
 
-from tritorch.cuda import as_device_array, as_dtype, current_device, get_device_name, install_triton_driver
+from tritorch.cuda import as_device_array, as_dtype, install_triton_driver
+
+from ._cache import lookup  # noqa: F401  (re-exported: every launcher imports it from here)
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float16), as_dtype("bfloat16"))
 ACTIVATIONS = {"none": 0, "relu": 1, "gelu": 2, "gelu_tanh": 3, "silu": 4}
@@ -59,50 +58,6 @@ def activation_code(activation):
 
 
 # -- configs ---------------------------------------------------------------------------------------
-def cache_path():
-    """The autotune cache file: ``$TRITORCH_CACHE_DIR/autotune.json``, else under the user cache dir."""
-    root = os.environ.get("TRITORCH_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "tritorch")
-    return os.path.join(root, "autotune.json")
-
-
-@functools.lru_cache(maxsize=8)
-def _load_cache(path, mtime):
-    try:
-        with open(path) as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def device_tag():
-    """What a tuned config depends on besides kernel, dtype and shape: GPU name and Triton version."""
-    return _device_tag(current_device())
-
-
-@functools.lru_cache(maxsize=None)
-def _device_tag(device):
-    return f"{get_device_name(device)}|triton-{triton.__version__}"
-
-
-def lookup(kernel, key):
-    """A tuned config (dict) for ``kernel`` (str) and ``key`` (str, e.g. "float16|M128|N128|K64"), or None.
-
-    The cache file holds ``{device_tag: {kernel: {key: config}}}``; a missing, unreadable or
-    malformed file, or a malformed entry, reads as "no config".
-    """
-    path = cache_path()
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-    config = _load_cache(path, mtime).get(device_tag(), {})
-    config = config.get(kernel, {}) if isinstance(config, dict) else {}
-    config = config.get(key) if isinstance(config, dict) else None
-    return dict(config) if isinstance(config, dict) else None
-
-
 def bucket(n):
     """Shape bucket for cache keys: the next power of two >= n (1 for n <= 1)."""
     return triton.next_power_of_2(max(int(n), 1))

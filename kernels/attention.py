@@ -53,7 +53,13 @@ def keep_config(config, head_dim):
     return tile <= 200 * 1024 and not (config["BLOCK_M"] * config["BLOCK_N"] >= 128 * 128 and config["num_warps"] < 8)
 
 
-def _heuristic_config(head_dim, backward=False):
+def attention_key(head_dim, seq_len, dtype):
+    """The autotune cache key (forward and backward): dtype, head_dim and longest sequence buckets."""
+    return f"{np.dtype(dtype)}|D{bucket(head_dim)}|L{bucket(seq_len)}"
+
+
+def attention_default_config(head_dim, backward=False):
+    """The config used when the cache has none."""
     if backward:  # dk, dv (or dq) accumulate in registers: smaller tiles for wide heads
         if head_dim > 128:
             return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
@@ -373,7 +379,8 @@ def attention(q, k, v, causal=False, scale=None, mask=None, dropout_p=0.0, seed=
     result = empty(q.shape, q.dtype) if out is None else check_out(out, q.shape, q.dtype)
     lse = empty((B, H, LQ), np.float32)
     if result.numel():
-        config = config or lookup("attention", f"{q.dtype}|D{bucket(D)}|L{bucket(max(LQ, LK))}") or _heuristic_config(D)
+        default = attention_default_config(D)
+        config = config or lookup("attention", attention_key(D, max(LQ, LK), q.dtype), like=default) or default
         constexprs, options = split_config(config)
         m = q if mask is None else mask
         prepare_launch()
@@ -416,8 +423,8 @@ def attention_backward(grad_out, q, k, v, out, lse, causal=False, scale=None, ma
     dq, dk, dv = empty(q.shape, q.dtype), empty(k.shape, k.dtype), empty(v.shape, v.dtype)
     if not (q.numel() and k.numel()):
         return dq.zero_(), dk.zero_(), dv.zero_()
-    config = config or lookup("attention_backward", f"{q.dtype}|D{bucket(D)}|L{bucket(max(LQ, LK))}") \
-        or _heuristic_config(D, backward=True)
+    default = attention_default_config(D, backward=True)
+    config = config or lookup("attention_backward", attention_key(D, max(LQ, LK), q.dtype), like=default) or default
     constexprs, options = split_config(config)
     flags = _flags(q, causal, mask_kind, dropout_p, D)
     prepare_launch()

@@ -41,7 +41,13 @@ def cross_entropy_configs(n_classes):
     return [dict(BLOCK_V=b, num_warps=w) for b in blocks for w in (4, 8, 16) if w * 32 <= b]
 
 
-def _heuristic_config(n_classes):
+def cross_entropy_key(n_classes, dtype):
+    """The autotune cache key (forward and backward kernels): logits dtype and vocabulary bucket."""
+    return f"{np.dtype(dtype)}|V{bucket(n_classes)}"
+
+
+def cross_entropy_default_config(n_classes):
+    """The config used when the cache has none."""
     block = min(triton.next_power_of_2(max(n_classes, 1)), MAX_BLOCK_V)
     return dict(BLOCK_V=block, num_warps=max(1, min(8, block // 256)))
 
@@ -154,16 +160,16 @@ def _check_target(target, logits_shape, label_smoothing, reduction):
     return target
 
 
-def _config(config, V):
-    config = config or lookup("cross_entropy", f"V{bucket(V)}") or _heuristic_config(V)
-    return split_config(config)
+def _config(config, V, dtype):
+    default = cross_entropy_default_config(V)
+    return split_config(config or lookup("cross_entropy", cross_entropy_key(V, dtype), like=default) or default)
 
 
 def _forward_rows(logits, target, ignore_index, smoothing, losses, lse, config):
     """Per-row float32 losses and LSEs into ``losses`` and ``lse`` (N,)."""
     N, V = logits.shape
     if N:
-        constexprs, options = _config(config, V)
+        constexprs, options = _config(config, V, logits.dtype)
         prepare_launch()
         _ce_fwd[(N,)](logits, target, losses, lse, V, *logits.strides, target.strides[0], int(ignore_index),
                       float(smoothing), **constexprs, **options)
@@ -251,7 +257,7 @@ def cross_entropy_backward(grad_loss, logits, target, lse, ignore_index=-100, la
         dx = empty(logits.shape, logits.dtype) if out is None else check_out(out, logits.shape, logits.dtype)
     if N and V:
         count = _count(target, ignore_index) if reduction == "mean" else lse
-        constexprs, options = _config(config, V)
+        constexprs, options = _config(config, V, logits.dtype)
         _ce_bwd[(N,)](logits, target, lse, grad_loss, count, dx, V, *logits.strides, target.strides[0],
                       grad_loss.strides[0] if reduction == "none" else 0, *dx.strides, int(ignore_index),
                       float(label_smoothing), MEAN=reduction == "mean", **constexprs, **options)
@@ -303,7 +309,7 @@ def linear_cross_entropy(hidden, weight, target, ignore_index=-100, label_smooth
         _forward_rows(logits, t, ignore_index, label_smoothing, losses[start:stop], lse, config)
         if not compute_grad:
             continue
-        constexprs, options = _config(config, V)
+        constexprs, options = _config(config, V, logits.dtype)
         _ce_bwd[(stop - start,)](logits, t, lse, one, one if count is None else count, logits, V, *logits.strides,
                                  t.strides[0], 0, *logits.strides, int(ignore_index), float(label_smoothing),
                                  MEAN=reduction == "mean", **constexprs, **options)

@@ -56,7 +56,14 @@ def layer_norm_backward_configs(n_cols):
     return [dict(c, ROWS_PER_PROGRAM=r) for c in layer_norm_configs(n_cols) for r in (4, 8, 16, 32)]
 
 
-def _heuristic_config(n_cols, n_rows=None):
+def layer_norm_key(n_cols, dtype, n_rows=None):
+    """The autotune cache key (layer_norm, rms_norm; the backward kernels also bucket ``n_rows``)."""
+    rows = "" if n_rows is None else f"|M{bucket(n_rows)}"
+    return f"{np.dtype(dtype)}{rows}|N{bucket(n_cols)}"
+
+
+def layer_norm_default_config(n_cols, n_rows=None):
+    """The config used when the cache has none; with ``n_rows``, the backward's (ROWS_PER_PROGRAM too)."""
     block = triton.next_power_of_2(max(n_cols, 1)) if n_cols <= MAX_FUSED else LOOP_BLOCK
     config = dict(BLOCK_N=block, num_warps=max(1, min(16, block // 256)))
     if n_rows is not None:
@@ -279,7 +286,8 @@ def _forward(x, normalized_shape, weight, bias, eps, residual, out, rms, config)
         r2d = rows_view(residual, n) if residual is not None else x2d
         h2d = h.reshape(m, n) if h is not None else x2d
         name = "rms_norm" if rms else "layer_norm"
-        config = config or lookup(name, f"{x.dtype}|N{bucket(n)}") or _heuristic_config(n)
+        default = layer_norm_default_config(n)
+        config = config or lookup(name, layer_norm_key(n, x.dtype), like=default) or default
         constexprs, options = split_config(config)
         prepare_launch()
         _norm_fwd[(m,)](x2d, r2d, h2d, y2d, _or(weight, x2d), _or(bias, x2d), _or(mean, rstd), rstd, n,
@@ -352,7 +360,8 @@ def _backward(grad_out, x, mean, rstd, weight, has_bias, grad_pre_norm, normaliz
             raise ValueError(f"grad_pre_norm must have x's shape {x.shape}, got {dh.shape}")
         dh2d = rows_view(dh, n)
     name = "rms_norm_backward" if rms else "layer_norm_backward"
-    config = config or lookup(name, f"{x.dtype}|M{bucket(m)}|N{bucket(n)}") or _heuristic_config(n, m)
+    default = layer_norm_default_config(n, m)
+    config = config or lookup(name, layer_norm_key(n, x.dtype, m), like=default) or default
     constexprs, options = split_config(config)
     rows_per_program = constexprs.pop("ROWS_PER_PROGRAM", None) or max(1, triton.cdiv(m, PARTIAL_GROUPS))
     block_n = constexprs["BLOCK_N"]

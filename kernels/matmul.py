@@ -45,7 +45,13 @@ def keep_config(config):
     return not (tile <= 64 * 64 and config["num_warps"] > 4)
 
 
-def _heuristic_config(M, N, K, dtype):
+def matmul_key(M, N, K, dtype, precision="ieee"):
+    """The autotune cache key of an ``(M, K) @ (K, N)`` product: dtype, precision and shape buckets."""
+    return f"{np.dtype(dtype)}|{precision}|M{bucket(M)}|N{bucket(N)}|K{bucket(K)}"
+
+
+def matmul_default_config(M, N, K, dtype):
+    """The config used when the cache has none: a heuristic on the shape and dtype."""
     if max(M, N) <= 64:
         return dict(BLOCK_M=32, BLOCK_N=32, BLOCK_K=32, GROUP_M=8, num_warps=4, num_stages=3)
     block_k = 32 if dtype == np.float32 else 64
@@ -205,8 +211,8 @@ def matmul(a, b, *, bias=None, residual=None, activation="none", out=None, preci
     z = empty(shape, a.dtype) if return_preactivation else None
     if out.numel():
         if config is None:
-            key = f"{a.dtype}|{precision}|M{bucket(M)}|N{bucket(N)}|K{bucket(K)}"
-            config = lookup("matmul", key) or _heuristic_config(M, N, K, a.dtype)
+            default = matmul_default_config(M, N, K, a.dtype)
+            config = lookup("matmul", matmul_key(M, N, K, a.dtype, precision), like=default) or default
         prepare_launch()
         flags = dict(HAS_BIAS=bias is not None, HAS_RESIDUAL=residual is not None, SAVE_Z=z is not None,
                      ACTIVATION=code, INPUT_PRECISION=precision if a.dtype == np.float32 else "tf32",

@@ -35,7 +35,13 @@ def softmax_configs(n_cols):
     return [dict(BLOCK_N=b, num_warps=w) for b in (1024, 2048, 4096, 8192) for w in (4, 8, 16)]
 
 
-def _heuristic_config(n_cols):
+def softmax_key(n_cols, dtype):
+    """The autotune cache key of rows of ``n_cols`` (forward and backward): dtype and column bucket."""
+    return f"{np.dtype(dtype)}|N{bucket(n_cols)}"
+
+
+def softmax_default_config(n_cols):
+    """The config used when the cache has none (forward and backward)."""
     if n_cols > LOOP_THRESHOLD:
         return dict(BLOCK_N=LOOP_BLOCK, num_warps=8)
     block = triton.next_power_of_2(max(n_cols, 1))
@@ -222,7 +228,8 @@ def softmax(x, dim=-1, *, scale=None, mask=None, causal=False, log=False, out=No
     n_cols = x.shape[dim]
     if R0 * R1 and n_cols:
         mask_strides = strides[2] if mask is not None else (0, 0, 0)
-        config = config or lookup("softmax", f"{x.dtype}|N{bucket(n_cols)}") or _heuristic_config(n_cols)
+        default = softmax_default_config(n_cols)
+        config = config or lookup("softmax", softmax_key(n_cols, x.dtype), like=default) or default
         constexprs, options = split_config(config)
         kernel = _softmax_fwd_looped if constexprs["BLOCK_N"] < n_cols else _softmax_fwd
         prepare_launch()
@@ -274,7 +281,8 @@ def softmax_backward(grad_out, out, dim=-1, *, log=False, scale=None, grad_in=No
     R0, R1, strides = layout
     n_cols = out.shape[dim]
     if R0 * R1 and n_cols:
-        config = config or lookup("softmax_backward", f"{out.dtype}|N{bucket(n_cols)}") or _heuristic_config(n_cols)
+        default = softmax_default_config(n_cols)
+        config = config or lookup("softmax_backward", softmax_key(n_cols, out.dtype), like=default) or default
         constexprs, options = split_config(config)
         prepare_launch()
         _softmax_bwd[(R0 * R1,)](grad_out, out, dx, n_cols, R1, *strides[0], *strides[1], *strides[2],

@@ -1,12 +1,10 @@
 import gc
 import importlib
-import json
 
 import numpy as np
 import pytest
 
 from tritorch.kernels import matmul, matmul_backward, matmul_backward_reference, matmul_reference
-from tritorch.kernels import _harness
 
 cuda = importlib.import_module("tritorch.cuda")
 BF16 = cuda.as_dtype("bfloat16")
@@ -152,16 +150,6 @@ def test_errors():
         matmul(cuda.zeros((5,)), b32)
     with pytest.raises(TypeError, match="b: .*host"):
         matmul(a32, np.zeros((5, 3), np.float32))
-
-
-def test_config_cache_lookup(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRITORCH_CACHE_DIR", str(tmp_path))
-    assert _harness.lookup("matmul", "k") is None                      # missing file
-    (tmp_path / "autotune.json").write_text("{not json")
-    assert _harness.lookup("matmul", "k") is None                      # corrupt file
-    (tmp_path / "autotune.json").write_text(json.dumps({_harness.device_tag(): {"matmul": {"k": SMALL, "bad": 3}}}))
-    assert _harness.lookup("matmul", "k") == SMALL
-    assert _harness.lookup("matmul", "bad") is None and _harness.lookup("softmax", "k") is None
 
 
 def test_search_space_is_declared():

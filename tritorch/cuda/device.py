@@ -158,3 +158,31 @@ def get_device_name(device=None):
     handle = check(driver.cuDeviceGet(current_device() if device is None else int(device)))
     name = check(driver.cuDeviceGetName(256, handle))
     return name.split(b"\0", 1)[0].decode()
+
+
+# What the emulated device reports: an H100 SXM's limits, so that resource estimates (the autotuner's
+# pruning) behave on the interpreter as they would on the GPU the project targets.
+EMULATED_PROPERTIES = dict(name="emulated", capability=(0, 0), multiprocessor_count=132,
+                           shared_memory_per_block_optin=232448, registers_per_block=65536,
+                           l2_cache_size=50 * 1024 * 1024, warp_size=32)
+
+
+def get_device_properties(device=None):
+    """The limits kernel configs must fit in, as a dict: ``name``, ``capability`` ``(major, minor)``,
+    ``multiprocessor_count``, ``shared_memory_per_block_optin`` (bytes), ``registers_per_block``
+    (32-bit registers), ``l2_cache_size`` (bytes), ``warp_size``. Emulated: ``EMULATED_PROPERTIES``."""
+    if is_emulated():
+        return dict(EMULATED_PROPERTIES)
+    driver = driver_api()
+    index = current_device() if device is None else int(device)
+    handle = check(driver.cuDeviceGet(index))
+    attr = driver.CUdevice_attribute
+
+    def get(name):
+        return int(check(driver.cuDeviceGetAttribute(getattr(attr, f"CU_DEVICE_ATTRIBUTE_{name}"), handle)))
+
+    return dict(name=get_device_name(index), capability=get_device_capability(index),
+                multiprocessor_count=get("MULTIPROCESSOR_COUNT"),
+                shared_memory_per_block_optin=get("MAX_SHARED_MEMORY_PER_BLOCK_OPTIN"),
+                registers_per_block=get("MAX_REGISTERS_PER_BLOCK"), l2_cache_size=get("L2_CACHE_SIZE"),
+                warp_size=get("WARP_SIZE"))
