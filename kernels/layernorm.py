@@ -44,6 +44,11 @@ class NormOutput(NamedTuple):
     pre_norm: Optional[object]
 
 
+def machine_epsilon(dtype):
+    """``finfo(dtype).eps`` for float32/float16/bfloat16 (numpy's finfo does not know bfloat16)."""
+    return 2.0 ** -7 if np.dtype(dtype).name == "bfloat16" else float(np.finfo(dtype).eps)
+
+
 # -- autotuning search space ---------------------------------------------------------------------
 def layer_norm_configs(n_cols):
     """Candidate forward configs (dicts) for rows of ``n_cols``; the backward adds ROWS_PER_PROGRAM."""
@@ -265,7 +270,7 @@ def _forward(x, normalized_shape, weight, bias, eps, residual, out, rms, config)
     lead, shape, n = _normalized(x, normalized_shape)
     weight, bias = _param(weight, shape, "weight"), _param(bias, shape, "bias")
     if eps is None:
-        eps = float(np.finfo(x.dtype).eps)
+        eps = machine_epsilon(x.dtype)
     if residual is not None:
         residual = device_array(residual, "residual")
         check_float(residual, "residual")
@@ -432,7 +437,7 @@ def _reference(x, normalized_shape, weight, bias, eps, residual, rms):
     shape = (int(normalized_shape),) if np.isscalar(normalized_shape) else tuple(normalized_shape)
     axes = tuple(range(h.ndim - len(shape), h.ndim))
     if eps is None:
-        eps = float(np.finfo(np.asarray(x).dtype).eps)
+        eps = machine_epsilon(np.asarray(x).dtype)
     mean = 0.0 if rms else h.mean(axis=axes, keepdims=True)
     rstd = 1.0 / np.sqrt(((h - mean) ** 2).mean(axis=axes, keepdims=True) + eps)
     y = (h - mean) * rstd
