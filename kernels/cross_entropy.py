@@ -38,7 +38,7 @@ def cross_entropy_configs(n_classes):
     """Candidate configs (dicts) for a vocabulary of ``n_classes``."""
     top = min(triton.next_power_of_2(n_classes), 16384)
     blocks = [b for b in (1024, 2048, 4096, 8192, 16384) if b <= top] or [top]
-    return [dict(BLOCK_V=b, num_warps=w) for b in blocks for w in (4, 8, 16) if w * 32 <= b]
+    return [dict(BLOCK_V=b, num_warps=w) for b in blocks for w in (4, 8, 16) if w * 32 <= max(b, 128)]
 
 
 def cross_entropy_key(n_classes, dtype):

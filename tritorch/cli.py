@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "eval": ("tritorch.cli_eval", "metrics of a trained run's best checkpoint on the test split"),
     "generate": ("tritorch.cli_generate", "sample text from a trained character model"),
     "plot": ("tritorch.cli_plot", "draw loss and metric curves of runs to a PNG (needs matplotlib)"),
+    "tune": ("tritorch.cli_tune", "autotune kernel configs from a sweep YAML; show/clear/export/import the cache"),
 }
 
 

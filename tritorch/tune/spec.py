@@ -169,7 +169,7 @@ def _shapes(value, tunables, path, issues):
             issues.append((path + (i,), f"expands to {count} shapes (more than {MAX_PRODUCT})"))
             continue
         shapes += [dict(zip(keys, combo)) for combo in itertools.product(*lists)]
-    return [dict(s) for s in dict.fromkeys(tuple(sorted(s.items())) for s in shapes)]
+    return list({tuple(sorted(s.items())): s for s in reversed(shapes)}.values())[::-1]
 
 
 def _training_shapes(item, tunables, path, issues):

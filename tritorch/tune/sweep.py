@@ -38,7 +38,7 @@ def candidates(tunable, shape, dtype, space, properties, max_configs):
         keys = list(dict.fromkeys(k for c in declared for k in c))
         values = [space.get(k) or sorted({c[k] for c in declared if k in c}) for k in keys]
         declared = [dict(zip(keys, combo)) for combo in itertools.product(*values)]
-    unique = list({json.dumps(c, sort_keys=True): c for c in declared}.values())
+    unique = list({json.dumps(c, sort_keys=True): c for c in declared if c}.values())
     kept, pruned = [], []
     for config in unique:
         reason = fits(tunable.resources(config, shape, dtype), properties, config.get("num_warps", 4))

@@ -55,7 +55,7 @@ class Tunable:
 
     def full_shape(self, shape):
         """``shape`` with the optional params' defaults filled in."""
-        return {**(self.optional or {}), **shape}
+        return {**shape, **{k: v for k, v in (self.optional or {}).items() if k not in shape}}
 
 
 def resolve(name, registry):

@@ -11,7 +11,7 @@ It returns ``{"status", "ms", "error", "detail"}`` where status is
     compile_error    Triton could not compile the kernel with this config
     error            anything else (the message is in ``detail``)
 
-``Worker`` runs ``measure`` in a child process (``python -m tritorch.tune.worker``: a fresh interpreter
+``Worker`` runs ``measure`` in a child process (``main`` in a fresh interpreter
 with its own CUDA context, talking JSON lines over pipes) so that a compile that hangs is killed after ``timeout`` seconds and one that crashes
 the process costs only that candidate: the sweep records ``timeout`` or ``crash`` and starts a new
 worker. Inputs and the float64 reference are built once per problem and kept in the worker.
@@ -98,7 +98,7 @@ def _measure_torch(tunable, shape, dev, task):
 
 # -- the worker process ----------------------------------------------------------------------------
 def main():
-    """The worker's loop (``python -m tritorch.tune.worker``): a JSON task per line on stdin, a JSON
+    """The worker process's loop: a JSON task per line on stdin, a JSON
     result per line on the original stdout; anything the kernels print goes to stderr."""
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
@@ -128,7 +128,7 @@ class Worker:
 
     def _start(self):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        self.process = subprocess.Popen([sys.executable, "-m", "tritorch.tune.worker"], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([sys.executable, "-c", "from tritorch.tune.worker import main; main()"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
 
     def run(self, task, timeout):
@@ -177,6 +177,3 @@ class InProcess:
     def close(self, kill=False):
         _problem.clear()
 
-
-if __name__ == "__main__":
-    main()
