@@ -79,6 +79,15 @@ def _cache_command(args):
     from tritorch.tune.report import config_text
 
     path = _cache.cache_path()
+    if args.clear:  # also (above all) when the file is unreadable
+        try:
+            count = len(_cache.entries(_cache.read_cache(path)))
+        except (OSError, ValueError):
+            count = 0
+        if os.path.exists(path):
+            os.unlink(path)
+        print(f"cleared {path} ({count} entries)")
+        return 0
     try:
         if args.import_:
             incoming = _cache.read_cache(args.import_)
@@ -91,11 +100,7 @@ def _cache_command(args):
     except (OSError, ValueError) as e:
         return _fail(f"{e}; `tritorch tune --clear` empties the cache", 1)
     rows = _cache.entries(data)
-    if args.clear:
-        if os.path.exists(path):
-            os.unlink(path)
-        print(f"cleared {path} ({len(rows)} entries)")
-    elif args.export:
+    if args.export:
         _cache.write_cache(data, args.export)
         print(f"exported {len(rows)} entries from {path} to {args.export}")
     else:
@@ -105,3 +110,4 @@ def _cache_command(args):
             timing = f"  {ms:.4f} ms (default {default_ms:.4f} ms)" if ms and default_ms else ""
             print(f"  {tag}  {kernel}  {key}  {config_text(entry.get('config'))}{timing}")
     return 0
+

@@ -169,7 +169,10 @@ def _shapes(value, tunables, path, issues):
             issues.append((path + (i,), f"expands to {count} shapes (more than {MAX_PRODUCT})"))
             continue
         shapes += [dict(zip(keys, combo)) for combo in itertools.product(*lists)]
-    return list({tuple(sorted(s.items())): s for s in reversed(shapes)}.values())[::-1]
+    unique = {}
+    for shape in shapes:  # the first of equal shapes, in the order written
+        unique.setdefault(tuple(sorted(shape.items())), shape)
+    return list(unique.values())
 
 
 def _training_shapes(item, tunables, path, issues):

@@ -1,0 +1,40 @@
+"""A Tunable whose configs misbehave on purpose (tests import it as "fake_tunables:FAKE").
+
+config["MODE"]: 1 correct; 2 fast but wrong (zeros); 3 hangs; 4 kills its process; 5 Ctrl-C when
+$FAKE_INTERRUPT is 1; 6 raises. ``CALLS`` lists the modes run in this process.
+"""
+import os
+import time
+
+import numpy as np
+
+from tritorch.cuda import zeros
+from tritorch.tune import Tunable
+
+CALLS = []
+
+
+def run(x, shape, config):
+    mode = config["MODE"]
+    CALLS.append(mode)
+    if mode == 2:
+        return zeros(x["a"].shape, np.float32)
+    if mode == 3:
+        time.sleep(60)
+    if mode == 4:
+        os._exit(3)
+    if mode == 5 and os.environ.get("FAKE_INTERRUPT") == "1":
+        raise KeyboardInterrupt
+    if mode == 6:
+        raise RuntimeError("this config cannot launch")
+    return x["a"]
+
+
+FAKE = Tunable(
+    name="fake", params=("n",),
+    space=lambda s, d: [dict(MODE=m, num_warps=4) for m in (1, 2, 3, 4, 5, 6)],
+    default=lambda s, d: dict(MODE=1, num_warps=1),
+    key=lambda s, d: f"{d}|n{s['n']}",
+    inputs=lambda s, d, rng: {"a": rng.standard_normal(s["n"]).astype(np.float32)},
+    run=run, reference=lambda x, s: np.asarray(x["a"], np.float64),
+    work=lambda s, d: (0, 8 * s["n"]), resources=lambda c, s, d: (c.get("SMEM", 0), 8))
