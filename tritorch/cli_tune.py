@@ -88,9 +88,13 @@ def _cache_command(args):
             os.unlink(path)
         print(f"cleared {path} ({count} entries)")
         return 0
+    if args.import_:
+        try:
+            incoming = _cache.read_cache(args.import_)
+        except (OSError, ValueError) as e:
+            return _fail(f"cannot import: {e}", 1)
     try:
         if args.import_:
-            incoming = _cache.read_cache(args.import_)
             data = _cache.load_or_empty()
             count = _cache.merge(data, incoming)
             _cache.write_cache(data)

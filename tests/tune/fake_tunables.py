@@ -1,7 +1,7 @@
 """A Tunable whose configs misbehave on purpose (tests import it as "fake_tunables:FAKE").
 
 config["MODE"]: 1 correct; 2 fast but wrong (zeros); 3 hangs; 4 kills its process; 5 Ctrl-C when
-$FAKE_INTERRUPT is 1; 6 raises. ``CALLS`` lists the modes run in this process.
+$FAKE_INTERRUPT is 1; 6 raises; 7 correct but slow. ``CALLS`` lists the modes run in this process.
 """
 import os
 import time
@@ -27,12 +27,14 @@ def run(x, shape, config):
         raise KeyboardInterrupt
     if mode == 6:
         raise RuntimeError("this config cannot launch")
+    if mode == 7:
+        time.sleep(0.004)
     return x["a"]
 
 
 FAKE = Tunable(
     name="fake", params=("n",),
-    space=lambda s, d: [dict(MODE=m, num_warps=4) for m in (1, 2, 3, 4, 5, 6)],
+    space=lambda s, d: [dict(MODE=m, num_warps=4) for m in (1, 2, 3, 4, 5, 6, 7)],
     default=lambda s, d: dict(MODE=1, num_warps=1),
     key=lambda s, d: f"{d}|n{s['n']}",
     inputs=lambda s, d, rng: {"a": rng.standard_normal(s["n"]).astype(np.float32)},
