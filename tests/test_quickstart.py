@@ -1,4 +1,4 @@
-"""The README's first command: scripts/quickstart.py runs and its loss falls."""
+"""scripts/quickstart.py (the smallest example in the README) runs and its loss falls."""
 import pathlib
 import re
 import subprocess

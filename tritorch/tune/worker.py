@@ -109,6 +109,8 @@ def main():
             result = {"status": "error", "ms": None, "error": None, "detail": traceback.format_exc()[-300:]}
         replies.write(json.dumps(result) + "\n")
         replies.flush()
+        if "CUDA error" in (result.get("detail") or ""):
+            return  # a sticky CUDA error poisons this context: the next task gets a fresh process
 
 
 class WorkerLost(Exception):
