@@ -47,7 +47,7 @@ def test_tables_give_throughput_and_gains():
     rows = [dict(summary), dict(summary, kernel="softmax", flops=0, bytes=2e9, torch_ms=None, shape={"rows": 8})]
     text = format_tables(rows)
     assert "BM128 w8" in text and "549.8 TFLOP/s" in text and "2.00x" in text and "1.20x" in text
-    assert "8000 GB/s" in text and "10/1/2/3" in text
+    assert "8000.0 GB/s" in text and "10/1/2/3" in text
     assert config_text({"BLOCK_V": 4096, "GROUP_M": 8, "num_stages": 3, "ROWS_PER_PROGRAM": 4}) == "BV4096 G8 s3 R4"
 
 

@@ -29,9 +29,8 @@ def throughput(summary, ms):
     """``"312.4 TFLOP/s"`` or ``"1843 GB/s"`` for a time in ms, or "-"."""
     if not ms:
         return "-"
-    if summary["flops"]:
-        return f"{summary['flops'] / ms / 1e9:.1f} TFLOP/s"
-    return f"{summary['bytes'] / ms / 1e6:.0f} GB/s"
+    value, unit = (summary["flops"] / ms / 1e9, "TFLOP/s") if summary["flops"] else (summary["bytes"] / ms / 1e6, "GB/s")
+    return f"{value:.1f} {unit}" if value >= 10 else f"{value:.3g} {unit}"
 
 
 def _ratio(numerator, denominator):
