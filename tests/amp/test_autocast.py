@@ -22,6 +22,8 @@ def test_lower_precision_and_float32_ops_on_cuda():
                 "layer_norm": F.layer_norm(logits, (4,)), "cross_entropy": F.cross_entropy(logits, target),
                 "mse_loss": F.mse_loss(logits, logits.detach()), "sum": logits.sum()}
         untouched = logits + logits
+        averaged = logits.mean()                                  # mean is not on PyTorch's float32 list
+    assert averaged.dtype is torch.bfloat16
     assert {n: t.dtype for n, t in low.items()} == {n: torch.bfloat16 for n in low}
     assert {n: t.dtype for n, t in fp32.items()} == {n: torch.float32 for n in fp32}
     assert untouched.dtype is torch.bfloat16                      # unlisted ops: the dtypes they are given

@@ -50,7 +50,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     n = 1
     for a in (axes or range(input.dim())):
         n *= input.shape[a]
-    return sum(input.to(d), dim, keepdim) / n if n else sum(input.to(d), dim, keepdim) * float("nan")
+    total = Sum.apply(input.to(d), axes, keepdim, d)  # not sum(): autocast runs sum, not mean, in float32
+    return total / n if n else total * float("nan")
 
 
 def sum_to_size(input, *size):
