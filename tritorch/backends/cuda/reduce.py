@@ -1,6 +1,6 @@
-"""Reductions over any set of axes, arg-reductions, scans and softmax (`tritorch.kernels.reduce`,
-`tritorch.kernels.softmax`, `tritorch.kernels.sort`). unique, and sort/topk of 64-bit dtypes or
-rows longer than 4096, run on the host for now (a known gap: a copy to the host and back)."""
+"""Reductions over any set of axes, arg-reductions, scans, softmax and sorts (`tritorch.kernels.reduce`,
+`tritorch.kernels.softmax`, `tritorch.kernels.sort`): all on the device, for every dtype and row
+length."""
 import numpy as np
 
 from tritorch import cuda
@@ -10,7 +10,7 @@ from tritorch.kernels.elementwise import elementwise
 from tritorch.kernels.softmax import softmax as _softmax
 from tritorch.kernels.sort import argsort
 
-from ..cpu.reduce import sort as _host_sort, unique as _host_unique
+from ..cpu.reduce import unique as _host_unique
 from .indexing import gather
 
 __all__ = ["reduce", "arg_reduce", "var", "cumulative", "logsumexp", "sort", "topk", "unique", "softmax"]
@@ -77,12 +77,9 @@ def softmax(a, axis, log):
 
 
 def sort(a, axis, descending, stable=True):
-    """(values, int64 indices) along axis, stable; NaN sorts as the largest value. On the device
-    for rows up to `kernels.sort.MAX_COLS` of dtypes up to 32 bits, else on the host (a gap)."""
+    """(values, int64 indices) along axis, always stable; NaN sorts as the largest value (last
+    ascending, first descending), -0.0 equal to 0.0."""
     idx = argsort(a, axis, descending)
-    if idx is None:
-        values, idx = _host_sort(a.numpy(), axis, descending, stable)
-        return cuda.to_device(values), cuda.to_device(idx)
     return gather(a, axis, idx), idx
 
 
