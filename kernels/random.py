@@ -1,4 +1,4 @@
-"""Random numbers from a counter-based Philox stream: rand, randn, randint, bernoulli.
+"""Random numbers from a counter-based Philox stream: rand, randn, randint, bernoulli, raw bits.
 
 Element ``i`` of a draw uses the Philox-4x32 block at counter ``offset + i`` under the key
 ``seed`` (``tl.philox``), so a draw is a pure function of (seed, offset, shape): the same on every
@@ -10,6 +10,8 @@ resets it (see ``tritorch.backends.cuda.creation``).
 * randn: Box-Muller on two uniforms (float64 math for float64 output).
 * randint: a 64-bit draw modulo ``high - low`` (the bias is below 2**-32 for spans under 2**32).
 * bernoulli: 1 where a float64 uniform is below ``p`` (a contiguous array), else 0.
+* bits: 64 uniformly random bits as an int64 (randperm sorts these keys, as PyTorch's CUDA
+  randperm does).
 
 This family has no numpy twin: its stream is Philox, not numpy's PCG64; tests check moments,
 ranges and reproducibility instead.
@@ -22,7 +24,7 @@ from tritorch.cuda import empty
 from ._harness import prepare_launch
 
 BLOCK = 1024
-DISTRIBUTIONS = {"rand": 0, "randn": 1, "randint": 2, "bernoulli": 3}
+DISTRIBUTIONS = {"rand": 0, "randn": 1, "randint": 2, "bernoulli": 3, "bits": 4}
 
 
 @triton.jit
@@ -59,9 +61,11 @@ def _philox_fill(out_ptr, p_ptr, n, seed, offset, low, span,
     elif DIST == 2:
         bits = (r0.to(tl.uint64) << 32) | r1.to(tl.uint64)
         v = (bits % span.to(tl.uint64)).to(tl.int64) + low.to(tl.int64)
-    else:
+    elif DIST == 3:
         p = tl.load(p_ptr + offs, mask=mask, other=0).to(tl.float64)
         v = tl.where(_uniform53(r0, r1) < p, 1.0, 0.0)
+    else:
+        v = ((r0.to(tl.uint64) << 32) | r1.to(tl.uint64)).to(tl.int64, bitcast=True)
     tl.store(out_ptr + offs, v.to(out_ptr.dtype.element_ty), mask=mask)
 
 

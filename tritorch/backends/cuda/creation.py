@@ -13,6 +13,7 @@ import numpy as np
 from tritorch import cuda
 from tritorch.kernels.elementwise import elementwise
 from tritorch.kernels.random import philox_fill
+from tritorch.kernels.sort import argsort
 
 __all__ = ["asarray", "to_numpy", "full", "empty", "arange", "linspace", "eye",
            "rand", "randn", "randint", "randperm", "bernoulli"]
@@ -87,11 +88,11 @@ def randint(low, high, shape, dtype, gen):
 
 
 def randperm(n, dtype, gen):
-    """A random permutation of range(n). Drawn on the host from the same (seed, counter) and
-    uploaded (a host-to-device copy; there is no device sort yet)."""
-    seed, offset = _draw(gen, n)
-    host = np.random.Generator(np.random.Philox(key=seed, counter=offset)).permutation(n)
-    return cuda.to_device(host.astype(dtype))
+    """A random permutation of range(n), as PyTorch's CUDA randperm: n random 64-bit keys from
+    the Philox stream, stably argsorted on the device (ties, rare, keep their order)."""
+    keys = philox_fill("bits", (n,), np.int64, *_draw(gen, n))
+    perm = argsort(keys, 0)
+    return perm if np.dtype(dtype) == np.int64 else elementwise("identity", [perm], dtype, compute=np.int64)
 
 
 def bernoulli(p, gen):
