@@ -322,3 +322,100 @@ def test_a_primitive_missing_on_cuda_says_so(monkeypatch):
     with pytest.raises(RuntimeError, match="fancy_op is not supported on cuda yet"):
         B.fancy_op(torch.ones(2, device="cuda")._data)
     assert not hasattr(B, "fancy_op") and not hasattr(B, "no_such_thing_anywhere")
+
+
+def _count_dtoh(monkeypatch):
+    from tritorch.cuda import transfer
+    copies, real = [], transfer._memcpy
+    monkeypatch.setattr(transfer, "_memcpy", lambda d, s_, n, kind: (copies.append(kind), real(d, s_, n, kind))[1])
+    return copies
+
+
+def test_sort_topk_of_long_rows_and_64_bit_dtypes_stay_on_the_device(rng, monkeypatch):
+    x = torch.tensor(rng.integers(-30, 30, (2, 4500)).astype(np.float64) / 4)    # many ties
+    x[0, ::97] = float("nan")
+    i64 = torch.tensor(rng.integers(-2**62, 2**62, (3, 70)) * np.array([1, 1, 0])[:, None])  # a row of ties
+    pairs = [(a, a.cuda()) for a in (x, i64)]
+    copies = _count_dtoh(monkeypatch)
+    got = [(g.sort(1), g.topk(5, 1), g.T.sort(0, descending=True)) for _, g in pairs]
+    assert "dtoh" not in copies
+    want = [(c.sort(1), c.topk(5, 1), c.T.sort(0, descending=True)) for c, _ in pairs]
+    for gs, cs in zip(got, want):
+        for (gv, gi), (cv, ci) in zip(gs, cs):
+            assert_same(gv, cv)
+            assert_same(gi, ci)
+
+
+def test_randperm_is_a_seeded_device_permutation(monkeypatch):
+    copies = _count_dtoh(monkeypatch)
+    torch.manual_seed(11)
+    perms = {n: torch.randperm(n, device="cuda") for n in (0, 1, 5, 5000)}
+    again = torch.randperm(5000, device="cuda")                         # the stream moved on
+    assert copies == []                                                  # drawn and sorted on the device
+    for n, p in perms.items():
+        assert p.dtype is torch.int64 and p.shape == (n,)
+        np.testing.assert_array_equal(np.sort(host(p)), np.arange(n))
+    p = host(perms[5000])
+    assert (p == np.arange(5000)).sum() < 10 and not np.array_equal(p, host(again))
+    assert abs(np.corrcoef(p, np.arange(5000))[0, 1]) < 0.1
+    torch.manual_seed(11)
+    assert_same(torch.randperm(1, device="cuda"), perms[1])
+    torch.randperm(5, device="cuda")
+    assert_same(torch.randperm(5000, device="cuda"), perms[5000])       # same seed, same draws
+    gen = torch.Generator().manual_seed(12)
+    other = torch.randperm(5000, device="cuda", generator=gen)
+    assert not torch.equal(other.cpu(), perms[5000].cpu())
+    gen.manual_seed(12)
+    assert_same(torch.randperm(5000, device="cuda", generator=gen), other)
+    small = torch.randperm(300, device="cuda", dtype=torch.int16)
+    assert small.dtype is torch.int16 and sorted(host(small).tolist()) == list(range(300))
+
+
+def test_randperm_of_70000_through_11_merge_passes_is_a_permutation():
+    p = host(torch.randperm(70000, device="cuda"))
+    np.testing.assert_array_equal(np.sort(p), np.arange(70000))
+    assert (p == np.arange(70000)).sum() < 10
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int64, torch.int32, torch.bfloat16, torch.bool])
+def test_unique_values_inverse_and_counts(rng, dtype):
+    x = torch.tensor(rng.integers(-6, 6, (7, 13)) / 2)
+    if dtype.is_floating_point:
+        x[rng.random((7, 13)) < 0.1] = float("nan")
+        x[rng.random((7, 13)) < 0.1] = -0.0
+    x = x.to(dtype)
+    g = x.cuda()
+    for arr in (x, x.T, x[:, 0], x[2, 3]):                 # 2-D, transposed, strided, 0-d
+        values, inverse, counts = arr.cuda().unique(return_inverse=True, return_counts=True)
+        ref = np.unique(host(arr), return_inverse=True, return_counts=True)   # NaNs as one value
+        np.testing.assert_array_equal(host(values), ref[0])
+        np.testing.assert_array_equal(host(inverse), ref[1].reshape(arr.shape))
+        np.testing.assert_array_equal(host(counts), ref[2])
+        assert values.dtype is dtype and inverse.dtype is counts.dtype is torch.int64
+    clean = x.nan_to_num(5.0) if dtype.is_floating_point else x   # the CPU's bfloat16 unique keeps NaNs apart
+    assert_same(clean.cuda().unique(), clean.unique())
+    assert_same(g[:0].unique(return_counts=True)[1], x[:0].unique(return_counts=True)[1])
+    if dtype is torch.int64:                                            # dim=: the host path still answers
+        for gv, cv in zip(g.unique(dim=1, return_inverse=True), x.unique(dim=1, return_inverse=True)):
+            assert_same(gv, cv)
+
+
+def test_unique_reads_one_count_from_the_device(monkeypatch):
+    g = torch.tensor([3, 1, 3, 3, 0, 1]).cuda()
+    copies = _count_dtoh(monkeypatch)
+    values, counts = g.unique(return_counts=True)
+    assert copies == ["dtoh"]
+    assert host(values).tolist() == [0, 1, 3] and host(counts).tolist() == [1, 2, 3]
+
+
+def test_index_add_is_atomics_free_and_exact(rng, monkeypatch):
+    a = torch.tensor(rng.normal(size=(4, 150, 3)).astype(np.float32))
+    src = torch.tensor((rng.normal(size=(4, 900, 3)) * 10.0 ** rng.integers(-3, 4, (4, 900, 1))).astype(np.float32))
+    idx = torch.tensor(rng.integers(-150, 140, 900))           # negative slots wrap; the last 10 slots stay as a
+    idx[rng.random(900) < 0.3] = 7
+    from tritorch.kernels import indexing
+    monkeypatch.setattr(indexing, "scatter", None)            # the atomic scatter kernel is not used
+    runs = [a.cuda().index_add(1, idx.cuda(), src.cuda()) for _ in range(2)]
+    assert torch.equal(runs[0].cpu(), runs[1].cpu())
+    assert_same(runs[0], a.index_add(1, idx, src))              # exact: the CPU's sequential order
+    assert_same(a.T.cuda().index_add(1, idx.cuda(), src.permute(2, 1, 0).cuda()), a.T.index_add(1, idx, src.permute(2, 1, 0)))

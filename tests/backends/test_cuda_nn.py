@@ -168,3 +168,27 @@ def test_fused_optimizer_steps_match_the_cpu(rng, dtype, name, n_state, args):
     for got, want in zip(arrays, host):
         if want is not None:
             close(got, want, STEP_TOL[dtype])  # exact under the interpreter; FMA may round differently on a GPU
+
+
+def test_embedding_backward_is_deterministic_and_matches_the_cpu(rng, monkeypatch):
+    import tritorch as torch
+    import tritorch.nn.functional as F
+    from tritorch.kernels import indexing
+    weight = rng.standard_normal((40, 6)).astype(np.float32)
+    idx = rng.integers(0, 35, (7, 50))                         # rows 35.. never hit
+    idx[rng.random(idx.shape) < 0.3] = 4                       # a long run of repeats
+    idx[:, 0] = 2                                              # the padding row, hit in every sequence
+    g = (rng.standard_normal((7, 50, 6)) * 10.0 ** rng.integers(-3, 4, (7, 50, 1))).astype(np.float32)
+    monkeypatch.setattr(indexing, "scatter", None)             # no atomic scatter-add on the way
+    grads = {}
+    for device, run in [("cpu", 0), ("cuda", 0), ("cuda", 1)]:
+        for by_freq in (False, True):
+            w = torch.tensor(weight, device=device, requires_grad=True)
+            out = F.embedding(torch.tensor(idx, device=device), w, padding_idx=2, scale_grad_by_freq=by_freq)
+            out.backward(torch.tensor(g, device=device))
+            grads[device, run, by_freq] = w.grad.cpu().numpy()
+    for by_freq in (False, True):
+        first, second = grads["cuda", 0, by_freq], grads["cuda", 1, by_freq]
+        assert first.tobytes() == second.tobytes()            # bitwise the same on every run
+        np.testing.assert_array_equal(first, grads["cpu", 0, by_freq])   # same summation order as np.add.at
+        assert not first[2].any() and not first[35:].any() and first[4].any()

@@ -4,6 +4,8 @@ Integer index arrays follow numpy's rules (PyTorch's): they broadcast together; 
 next to each other their broadcast shape replaces the indexed dims in place, else it goes first.
 Boolean masks become index arrays through `nonzero`, which reads the count to the host (the one
 synchronisation, as in PyTorch). Out-of-range indices are clamped, not reported (see the kernels).
+`index_add` (and so embedding's backward) is deterministic: sort + segmented sums, no atomics;
+`scatter(reduce="add")` and `index_put(accumulate=True)` still accumulate with atomics.
 """
 import numpy as np
 
@@ -12,6 +14,8 @@ from tritorch.cuda import DeviceArray
 from tritorch.kernels import indexing as _k
 from tritorch.kernels.elementwise import elementwise
 from tritorch.kernels.reduce import scan
+from tritorch.kernels.segment import segment_add
+from tritorch.kernels.sort import argsort
 
 from .creation import full
 from .elementwise import cast
@@ -75,13 +79,28 @@ def index_select(a, axis, idx):
 
 
 def index_add(a, axis, idx, src):
-    if a.dtype in _WIDE:
-        return _widened(lambda w, v: index_add(w, axis, idx, v), a, src)
-    out = a.clone()
-    index = DeviceArray(idx.storage, src.shape, idx.dtype, [idx.strides[0] if d == axis else 0 for d in range(a.ndim)],
-                        idx.offset)
-    _k.scatter(_along(out, src.shape, axis), src, index, a.shape[axis], out.strides[axis], True)
-    return out
+    """A copy of `a` with the slices of `src` along `axis` added at the slots `idx` (1-D int;
+    negative slots wrap, out-of-range ones are clamped). Deterministic, no atomics: the slots are
+    stably argsorted and each one sums its slices in their order (`kernels.segment`), so two runs
+    give the same bits, and float32/float64 the bits of the CPU's sequential np.add.at.
+    Embedding's backward is this op."""
+    size = a.shape[axis]
+    neg = elementwise("lt", [idx, 0])
+    keys = elementwise("where", [neg, elementwise("add", [idx, size], np.int64, compute=np.int64), idx], np.int64,
+                       compute=np.int64)
+    keys = elementwise("clamp", [keys, 0, max(size - 1, 0)], np.int64, compute=np.int64)
+    order = argsort(keys, 0)
+    outer, inner = int(np.prod(a.shape[:axis], dtype=np.int64)), int(np.prod(a.shape[axis + 1:], dtype=np.int64))
+    out = segment_add(_reshape(a, (outer, size, inner)), _reshape(src, (outer, idx.shape[0], inner)),
+                      gather(keys, 0, order), order)
+    return out.reshape(a.shape)
+
+
+def _reshape(x, shape):
+    try:
+        return x.reshape(shape)
+    except ValueError:
+        return x.contiguous().reshape(shape)
 
 
 def nonzero(a):

@@ -5,13 +5,14 @@ import numpy as np
 
 from tritorch import cuda
 from tritorch.cuda import as_dtype
-from tritorch.kernels import reduce as _k
+from tritorch.kernels import reduce as _k, segment as _seg
+from tritorch.kernels.indexing import compact
 from tritorch.kernels.elementwise import elementwise
 from tritorch.kernels.softmax import softmax as _softmax
 from tritorch.kernels.sort import argsort
 
 from ..cpu.reduce import unique as _host_unique
-from .indexing import gather
+from .indexing import gather, index_select, scatter
 
 __all__ = ["reduce", "arg_reduce", "var", "cumulative", "logsumexp", "sort", "topk", "unique", "softmax"]
 
@@ -91,5 +92,25 @@ def topk(a, k, axis, largest, sorted_):
 
 
 def unique(a, sorted_, return_inverse, return_counts, dim):
-    """Sorted unique values, inverse indices and counts. On the host (known gap; PyTorch syncs too)."""
-    return tuple(cuda.to_device(x) for x in _host_unique(a.numpy(), sorted_, return_inverse, return_counts, dim))
+    """(sorted unique values, inverse indices (a's shape) or None, int64 counts or None); always
+    sorted, NaNs one value and -0.0 equal to 0.0 (as np.unique). On the device for dim=None: a
+    stable sort, run-start flags and their cumulative sum, whose last entry (the number of unique
+    values) is read to the host, the one synchronisation (PyTorch makes it too). dim=int, unique
+    slices, runs on the host (a copy there and back)."""
+    if dim is not None:
+        return tuple(cuda.to_device(x) for x in _host_unique(a.numpy(), sorted_, return_inverse, return_counts, dim))
+    flat = a.reshape(-1) if a.ndim == 1 else a.contiguous().reshape(-1)
+    n = flat.numel()
+    order = argsort(flat, 0)
+    values = gather(flat, 0, order)
+    flags = _seg.run_starts(values)
+    group = _k.scan("cumsum", flags, 0)  # 1 + the run of each sorted element
+    count = int(group[-1:].numpy()[0]) if n else 0
+    starts = compact(flags, group, count)
+    inverse = counts = None
+    if return_inverse:
+        inverse = scatter(cuda.empty((n,), np.int64), 0, order, elementwise("sub", [group, 1], np.int64), None)
+        inverse = inverse.reshape(a.shape)
+    if return_counts:
+        counts = _seg.run_lengths(starts, n)
+    return index_select(values, 0, starts), inverse, counts
