@@ -192,3 +192,23 @@ def test_embedding_backward_is_deterministic_and_matches_the_cpu(rng, monkeypatc
         assert first.tobytes() == second.tobytes()            # bitwise the same on every run
         np.testing.assert_array_equal(first, grads["cpu", 0, by_freq])   # same summation order as np.add.at
         assert not first[2].any() and not first[35:].any() and first[4].any()
+
+
+@pytest.mark.parametrize("dtype,groups,channels", [(np.float32, 3, (6, 9)), (np.float32, 5, (5, 5)),
+                                                   (np.float64, 5, (5, 10)), (np.float16, 2, (4, 6))])
+def test_grouped_and_depthwise_conv2d_are_one_batched_matmul(rng, monkeypatch, dtype, groups, channels):
+    import tritorch.backends.cuda.nn as cuda_nn
+    c, o = channels
+    x, w, b = randn(rng, 3, c, 7, 6, dtype=dtype), randn(rng, o, c // groups, 3, 2, dtype=dtype), randn(rng, o, dtype=dtype)
+    geo = ((1, 2), ((1, 1), (0, 1)), (2, 1), groups)
+    calls = []
+    for name in ("_matmul", "matmul"):
+        real = getattr(cuda_nn, name)
+        monkeypatch.setattr(cuda_nn, name, lambda *a, _real=real, **k: (calls.append(1), _real(*a, **k))[1])
+    tol = 2e-2 if dtype == np.float16 else TOL[dtype] * 10
+    y = C.conv2d(x, w, b, *geo)
+    close(B.conv2d(dev(x)[:, :, ::-1].contiguous()[:, :, ::-1], dev(w), dev(b), *geo), y, tol)  # strided x
+    g = randn(rng, *y.shape, dtype=dtype)
+    close(B.conv2d_input_grad(dev(g), dev(w), (7, 6), *geo), C.conv2d_input_grad(g, w, (7, 6), *geo), tol)
+    close(B.conv2d_weight_grad(dev(g), dev(x), w.shape, *geo), C.conv2d_weight_grad(g, x, w.shape, *geo), tol)
+    assert len(calls) == 3                                    # one matmul per call, whatever the groups

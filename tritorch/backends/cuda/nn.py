@@ -3,8 +3,9 @@
 * linear: one `kernels.matmul` launch (bias and activation in the epilogue).
 * layer_norm / rms_norm: one `kernels.layernorm` launch.
 * cross_entropy: one `kernels.cross_entropy` row pass (loss and LSE together).
-* conv2d and its input/weight gradients: im2col (`kernels.conv`) feeding `kernels.matmul`;
-  the input gradient is `w^T @ g` folded back by col2im (deterministic, no atomics).
+* conv2d and its input/weight gradients: im2col (`kernels.conv`) feeding one batched
+  `kernels.matmul` over (N, groups); the input gradient is `w^T @ g` folded back by col2im
+  (deterministic, no atomics).
 * pooling: `kernels.pooling`; the max pool's backward is a scatter-add into the saved indices.
 
 float64 (which the fused kernels do not take), and cross_entropy with class weights, are composed
@@ -160,51 +161,39 @@ def _conv_out(size, k, stride, pad, dilation):
 
 def conv2d(x, w, b, stride, padding, dilation, groups):
     """x: (N, C, H, W); w: (O, C // groups, kh, kw); b: (O,) or None; padding ((top, bottom),
-    (left, right)); stride, dilation: (h, w) -> (N, O, Ho, Wo), x's dtype."""
+    (left, right)); stride, dilation: (h, w) -> (N, O, Ho, Wo), x's dtype.
+
+    One batched matmul over (N, groups): w (groups, O/groups, K) @ cols (N, groups, K, Ho*Wo),
+    K = C/groups * kh * kw, the bias in its residual epilogue."""
     n, _, h, wd = x.shape
     o, cg, kh, kw = w.shape
     ho = _conv_out(h, kh, stride[0], sum(padding[0]), dilation[0])
     wo = _conv_out(wd, kw, stride[1], sum(padding[1]), dilation[1])
-    cols = _conv.im2col(x, (kh, kw), stride, padding, dilation, (ho, wo))  # (N, C*kh*kw, L)
-    wm = _reshape(w, (o, cg * kh * kw))
-    bias = None if b is None else b.reshape(1, o, 1).broadcast_to((n, o, ho * wo))
-    if groups == 1:
-        return _mm(wm, cols, residual=bias).reshape(n, o, ho, wo)
-    y = cuda.empty((n, o, ho * wo), x.dtype)
-    og, k = o // groups, cg * kh * kw
-    for g in range(groups):
-        _mm(wm[g * og:(g + 1) * og], cols[:, g * k:(g + 1) * k],
-            residual=None if bias is None else bias[:, g * og:(g + 1) * og], out=y[:, g * og:(g + 1) * og])
-    return y.reshape(n, o, ho, wo)
+    og, k, l = o // groups, cg * kh * kw, ho * wo
+    cols = _conv.im2col(x, (kh, kw), stride, padding, dilation, (ho, wo)).reshape(n, groups, k, l)
+    bias = None if b is None else b.reshape(1, groups, og, 1).broadcast_to((n, groups, og, l))
+    return _mm(_reshape(w, (groups, og, k)), cols, residual=bias).reshape(n, o, ho, wo)
 
 
 def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
-    """d(conv2d)/d(x) for output gradient g (N, O, Ho, Wo): (N, C, H, W)."""
+    """d(conv2d)/d(x) for output gradient g (N, O, Ho, Wo): (N, C, H, W). One batched matmul
+    w^T (groups, K, O/groups) @ g (N, groups, O/groups, Ho*Wo), folded back by col2im."""
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
-    gm = _reshape(g, (n, o, ho * wo))
-    wm = _reshape(w, (o, cg * kh * kw))
-    if groups == 1:
-        gcols = _mm(wm.T, gm)
-    else:
-        og, k = o // groups, cg * kh * kw
-        gcols = cuda.empty((n, groups * k, ho * wo), g.dtype)
-        for i in range(groups):
-            _mm(wm[i * og:(i + 1) * og].T, gm[:, i * og:(i + 1) * og], out=gcols[:, i * k:(i + 1) * k])
-    return _conv.col2im(gcols, (n, groups * cg) + tuple(input_hw), (kh, kw), stride, padding, dilation, (ho, wo))
+    og, k = o // groups, cg * kh * kw
+    gcols = _mm(_reshape(w, (groups, og, k)).transpose(1, 2), _reshape(g, (n, groups, og, ho * wo)))
+    return _conv.col2im(gcols.reshape(n, groups * k, ho * wo), (n, groups * cg) + tuple(input_hw), (kh, kw), stride,
+                        padding, dilation, (ho, wo))
 
 
 def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
-    """d(conv2d)/d(w) for output gradient g (N, O, Ho, Wo) and input x (N, C, H, W): weight_shape."""
+    """d(conv2d)/d(w) for output gradient g (N, O, Ho, Wo) and input x (N, C, H, W): weight_shape.
+    One batched matmul g (N, groups, O/groups, L) @ cols^T (N, groups, L, K), summed over N."""
     n, o, ho, wo = g.shape
     _, cg, kh, kw = weight_shape
-    cols = _conv.im2col(x, (kh, kw), stride, padding, dilation, (ho, wo))
-    gm = _reshape(g, (n, o, ho * wo))
-    og, k = o // groups, cg * kh * kw
-    per_image = cuda.empty((n, o, k), g.dtype)
-    for i in range(groups):
-        _mm(gm[:, i * og:(i + 1) * og], cols[:, i * k:(i + 1) * k].transpose(1, 2),
-            out=per_image[:, i * og:(i + 1) * og])
+    og, k, l = o // groups, cg * kh * kw, ho * wo
+    cols = _conv.im2col(x, (kh, kw), stride, padding, dilation, (ho, wo)).reshape(n, groups, k, l)
+    per_image = _mm(_reshape(g, (n, groups, og, l)), cols.transpose(2, 3))
     return _reduce("sum", per_image, (0,), g.dtype).reshape(tuple(weight_shape))
 
 
