@@ -418,4 +418,5 @@ def test_index_add_is_atomics_free_and_exact(rng, monkeypatch):
     runs = [a.cuda().index_add(1, idx.cuda(), src.cuda()) for _ in range(2)]
     assert torch.equal(runs[0].cpu(), runs[1].cpu())
     assert_same(runs[0], a.index_add(1, idx, src))              # exact: the CPU's sequential order
-    assert_same(a.T.cuda().index_add(1, idx.cuda(), src.permute(2, 1, 0).cuda()), a.T.index_add(1, idx, src.permute(2, 1, 0)))
+    src_t = src.permute(2, 1, 0)                                # strided a and src
+    assert_same(a.T.cuda().index_add(1, idx.cuda(), src_t.cuda()), a.T.index_add(1, idx, src_t))
