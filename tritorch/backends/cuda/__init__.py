@@ -3,9 +3,8 @@ the Triton kernels of `tritorch.kernels`.
 
 Arrays are DeviceArrays (numpy dtypes, strides in elements, views share storage); dtypes arrive
 as numpy dtypes, as on the CPU. No primitive copies device data to the host except `to_numpy`
-and the ops whose result size depends on the data (`nonzero`, boolean-mask indexing), which
-read one count, as PyTorch does. Known gaps, done on the host for now (a device-to-host copy and
-back): `sort`, `topk` and `unique`; `randperm` draws on the host and uploads.
+and the ops whose result size depends on the data (`nonzero`, boolean-mask indexing, `unique`),
+which read one count, as PyTorch does. Known gap: `unique(dim=int)` runs on the host.
 """
 from .creation import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
