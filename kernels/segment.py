@@ -26,12 +26,18 @@ BLOCK = 1024
 
 @triton.jit
 def _run_starts(x_ptr, flags_ptr, n, IS_FLOAT: tl.constexpr, BLOCK: tl.constexpr):
-    """flags[i] = (i == 0 or key(x[i]) != key(x[i - 1])); x, flags: [n] contiguous."""
+    """flags[i] = (i == 0 or key(x[i]) != key(x[i - 1]) or x[i] is NaN); x, flags: [n] contiguous.
+    Every NaN starts its own run: NaN equals nothing, so unique keeps each one, as PyTorch does."""
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
-    k = _key(tl.load(x_ptr + offs, mask=mask, other=0), IS_FLOAT, False)
+    x = tl.load(x_ptr + offs, mask=mask, other=0)
+    k = _key(x, IS_FLOAT, False)
     prev = _key(tl.load(x_ptr + offs - 1, mask=mask & (offs > 0), other=0), IS_FLOAT, False)
-    tl.store(flags_ptr + offs, ((offs == 0) | (k != prev)).to(tl.int64), mask=mask)
+    start = (offs == 0) | (k != prev)
+    if IS_FLOAT:
+        v = x.to(tl.float32)  # (the interpreter compares bfloat16 by its bits)
+        start = start | (v != v)
+    tl.store(flags_ptr + offs, start.to(tl.int64), mask=mask)
 
 
 @triton.jit

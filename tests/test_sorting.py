@@ -74,3 +74,23 @@ def test_unique(rng):
     assert_close(rows, want_rows, I64) and assert_close(inv, want_inv.reshape(-1), I64)
     f = tritorch.tensor([[1.5, 0.5], [1.5, 2.0]])
     assert tritorch.unique(f).tolist() == [0.5, 1.5, 2.0] and tritorch.unique(f, return_inverse=True)[1].shape == (2, 2)
+
+
+def test_descending_sort_of_unsigned_ints_and_nan_before_inf():
+    u = tritorch.tensor([0, 5, 200, 5], dtype=tritorch.uint8)
+    values, idx = u.sort(descending=True, stable=True)
+    assert values.tolist() == [200, 5, 5, 0] and idx.tolist() == [2, 1, 3, 0]     # -x would wrap uint8
+    f = tritorch.tensor([1.0, float("inf"), float("nan"), -0.0, 0.0, float("nan"), -float("inf")])
+    values, idx = f.sort(descending=True, stable=True)
+    assert idx.tolist() == [2, 5, 1, 0, 3, 4, 6]                                  # NaN first, then +inf
+    assert f.sort(stable=True)[1].tolist() == [6, 3, 4, 0, 1, 2, 5]
+    i8 = tritorch.tensor([-128, 127, 0, -128], dtype=tritorch.int8)
+    assert i8.sort(descending=True, stable=True)[1].tolist() == [1, 2, 0, 3]
+
+
+def test_unique_keeps_each_nan_apart_as_pytorch():
+    for dtype in (tritorch.float32, tritorch.bfloat16):
+        x = tritorch.tensor([float("nan"), 1.0, float("nan"), -0.0, 0.0], dtype=dtype)
+        values, inverse, counts = x.unique(return_inverse=True, return_counts=True)
+        assert values.float().tolist()[:2] == [0.0, 1.0] and values[2:].isnan().all() and len(values) == 4
+        assert counts.tolist() == [2, 1, 1, 1] and inverse.tolist()[1::2] == [1, 0]

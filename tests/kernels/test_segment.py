@@ -8,9 +8,11 @@ from tritorch.kernels.segment import run_lengths, run_starts, segment_add
 from tritorch.kernels.sort import argsort
 
 
-def test_run_starts_treat_nans_as_one_value_and_signed_zeros_as_equal():
+def test_run_starts_keep_each_nan_apart_and_signed_zeros_equal():
     x = np.array([-np.inf, -1.5, -0.0, 0.0, 0.0, 2.0, np.inf, np.nan, np.nan], np.float32)
-    assert run_starts(cuda.to_device(x)).numpy().tolist() == [1, 1, 1, 0, 0, 1, 1, 1, 0]
+    assert run_starts(cuda.to_device(x)).numpy().tolist() == [1, 1, 1, 0, 0, 1, 1, 1, 1]   # NaN != NaN
+    bf16 = cuda.to_device(x.astype(cuda.as_dtype("bfloat16")))
+    assert run_starts(bf16).numpy().tolist() == [1, 1, 1, 0, 0, 1, 1, 1, 1]
     x64 = np.array([2**40, 2**40, 2**40 + 1, 2**62], np.int64)    # differ only above 32 bits
     assert run_starts(cuda.to_device(x64)).numpy().tolist() == [1, 0, 1, 1]
     assert run_starts(cuda.to_device(np.zeros(0, np.float64))).shape == (0,)

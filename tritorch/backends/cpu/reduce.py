@@ -65,13 +65,15 @@ def cumulative(op, a, axis):
 
 
 def sort(a, axis, descending, stable=True):
-    """(values, int64 indices) along axis; NaN sorts as the largest value, as in PyTorch."""
+    """(values, int64 indices) along axis, stable both ways; NaN sorts as the largest value (last
+    ascending, first descending), as in PyTorch."""
     key = _up(a)
-    if descending:
-        key = -key if key.dtype != np.bool_ else ~key
-        if np.issubdtype(a.dtype, np.floating) or a.dtype in _LOW:
-            key = np.where(np.isnan(key), -np.inf, key)
-    idx = np.argsort(key, axis=axis, kind="stable")
+    if key.dtype.kind == "f":
+        nan = np.isnan(key)
+        finite_order = -key if descending else key
+        idx = np.lexsort((np.where(nan, 0, finite_order), ~nan if descending else nan), axis=axis)
+    else:  # ~ reverses the order of every integer and bool dtype without overflow (unlike negation)
+        idx = np.argsort(~key if descending else key, axis=axis, kind="stable")
     return np.take_along_axis(a, idx, axis), idx.astype(np.int64)
 
 
@@ -83,8 +85,9 @@ def topk(a, k, axis, largest, sorted_):
 
 
 def unique(a, sorted_, return_inverse, return_counts, dim):
-    out = np.unique(a, return_inverse=True, return_counts=True, axis=dim)
-    values, inverse, counts = out
+    # every NaN its own value, as PyTorch (numpy merges them); bfloat16 goes through float32 (exactly)
+    values, inverse, counts = np.unique(_up(a), return_inverse=True, return_counts=True, axis=dim, equal_nan=False)
+    values = values.astype(a.dtype, copy=False)
     inverse = inverse.reshape(a.shape if dim is None else (a.shape[dim],)).astype(np.int64)
     return values, inverse, counts.astype(np.int64)
 

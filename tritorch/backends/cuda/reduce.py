@@ -93,7 +93,7 @@ def topk(a, k, axis, largest, sorted_):
 
 def unique(a, sorted_, return_inverse, return_counts, dim):
     """(sorted unique values, inverse indices (a's shape) or None, int64 counts or None); always
-    sorted, NaNs one value and -0.0 equal to 0.0 (as np.unique). On the device for dim=None: a
+    sorted, each NaN its own value and -0.0 equal to 0.0 (as PyTorch). On the device for dim=None: a
     stable sort, run-start flags and their cumulative sum, whose last entry (the number of unique
     values) is read to the host, the one synchronisation (PyTorch makes it too). dim=int, unique
     slices, runs on the host (a copy there and back)."""
