@@ -25,6 +25,11 @@ def test_embedding_lookup_and_gradient_skips_padding_row():
     w = tritorch.randn(5, 3, dtype=tritorch.float64, requires_grad=True)
     assert gradcheck(lambda w: F.embedding(idx, w), (w,))
     assert repr(e) == "Embedding(5, 3, padding_idx=1)"
+    e.weight.grad = None
+    g = tritorch.ones(2, 3, 3)
+    g[1, 2] = float("nan")                         # a NaN gradient at a padding position stays out of row 1
+    e(idx).backward(g)
+    assert not np.isnan(_np(e.weight.grad)).any() and (_np(e.weight.grad)[1] == 0).all()
 
 
 def test_embedding_errors_from_pretrained_and_max_norm():

@@ -25,7 +25,7 @@ class Embedding(Function):
             counts = g.new_zeros(shape[0]).index_add(0, flat, g.new_ones(flat.shape[0]))
             rows = rows / counts[flat].unsqueeze(1)
         if padding_idx is not None:
-            rows = rows * (flat != padding_idx).to(g.dtype).unsqueeze(1)
+            rows = rows.masked_fill((flat == padding_idx).unsqueeze(1), 0.0)  # not * mask: NaN * 0 is NaN
         return g.new_zeros(shape).index_add(0, flat, rows), None, None, None
 
 
