@@ -16,6 +16,7 @@ from .array import DTYPES, DeviceArray, as_dtype
 from .benchmark import benchmark
 from .device import (current_device, device_count, get_device_capability, get_device_name, get_device_properties,
                      is_available, is_emulated, set_device, synchronize)
+from .errors import DeviceIndexError, error_flag
 from .interop import as_device_array, from_dlpack
 from .memory import max_memory_allocated, memory_allocated, reset_peak_memory_stats
 from .streams import Event, Stream, current_stream, stream
@@ -23,8 +24,8 @@ from .transfer import empty, empty_like, full, to_device, zeros
 from .triton_driver import install as install_triton_driver
 
 __all__ = [
-    "DTYPES", "DeviceArray", "Event", "Stream", "as_device_array", "as_dtype", "benchmark", "current_device",
-    "current_stream", "device_count", "empty", "empty_like", "from_dlpack", "full", "get_device_capability",
+    "DTYPES", "DeviceArray", "DeviceIndexError", "Event", "Stream", "as_device_array", "as_dtype", "benchmark", "current_device",
+    "current_stream", "device_count", "empty", "empty_like", "error_flag", "from_dlpack", "full", "get_device_capability",
     "get_device_name", "get_device_properties", "install_triton_driver", "is_available", "is_emulated",
     "max_memory_allocated", "memory_allocated", "reset_peak_memory_stats", "set_device", "stream", "synchronize", "to_device", "zeros",
 ]

@@ -130,12 +130,14 @@ def set_device(index):
 
 
 def synchronize(device=None):
-    """Wait until all work queued on the current (or given) device has finished."""
-    if is_emulated():
-        return
-    if device is not None:
-        set_device(device)
-    check(driver_api().cuCtxSynchronize())
+    """Wait until all work queued on the current (or given) device has finished; raises
+    ``errors.DeviceIndexError`` if a kernel met an out-of-range index since the last check."""
+    from .errors import raise_device_errors
+    if not is_emulated():
+        if device is not None:
+            set_device(device)
+        check(driver_api().cuCtxSynchronize())
+    raise_device_errors()
 
 
 def get_device_capability(device=None):

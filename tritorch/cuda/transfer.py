@@ -10,6 +10,7 @@ import ctypes
 import numpy as np
 
 from .device import check, driver_api, is_emulated
+from .errors import raise_device_errors
 from .layout import collapse_dims
 from .memory import allocate
 from .streams import current_stream
@@ -69,6 +70,7 @@ def download(src):
         src = src.clone()
     host = np.empty(src.shape, src.dtype)
     _memcpy(host.ctypes.data, src.data_ptr(), host.nbytes, "dtoh")
+    raise_device_errors()  # a kernel before this copy met an out-of-range index
     return host
 
 

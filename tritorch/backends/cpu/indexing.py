@@ -1,7 +1,8 @@
 """Advanced indexing, gather/scatter and masks."""
 import numpy as np
 
-__all__ = ["take", "index_put", "gather", "scatter", "index_select", "index_add", "masked_select", "nonzero"]
+__all__ = ["take", "index_put", "gather", "scatter", "index_select", "index_add", "masked_select", "nonzero",
+           "check_index_range"]
 
 
 def take(a, index):
@@ -56,3 +57,9 @@ def masked_select(a, mask):
 
 def nonzero(a):
     return np.stack(np.nonzero(a), axis=-1).astype(np.int64) if a.ndim else np.zeros((int(bool(a)), 0), np.int64)
+
+
+def check_index_range(idx, size, allow_negative):
+    """IndexError unless every index lies in [-size, size) ([0, size) without allow_negative)."""
+    if idx.size and (idx.max() >= size or idx.min() < (-size if allow_negative else 0)):
+        raise IndexError("index out of range in self")

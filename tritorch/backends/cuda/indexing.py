@@ -3,7 +3,7 @@
 Integer index arrays follow numpy's rules (PyTorch's): they broadcast together; when they sit
 next to each other their broadcast shape replaces the indexed dims in place, else it goes first.
 Boolean masks become index arrays through `nonzero`, which reads the count to the host (the one
-synchronisation, as in PyTorch). Out-of-range indices are clamped, not reported (see the kernels).
+synchronisation, as in PyTorch). Out-of-range indices are clamped and reported at the next synchronisation (`tritorch.cuda.errors`).
 `index_add` (and so embedding's backward) is deterministic: sort + segmented sums, no atomics;
 `scatter(reduce="add")` and `index_put(accumulate=True)` still accumulate with atomics.
 """
@@ -32,7 +32,8 @@ def _widened(fn, a, values, *args):
     values = cast(values, wide) if isinstance(values, DeviceArray) else values
     return cast(fn(cast(a, wide), values, *args), a.dtype)
 
-__all__ = ["take", "index_put", "gather", "scatter", "index_select", "index_add", "masked_select", "nonzero"]
+__all__ = ["take", "index_put", "gather", "scatter", "index_select", "index_add", "masked_select", "nonzero",
+           "check_index_range"]
 
 
 def _along(a, shape, axis, stride=0):
@@ -80,11 +81,12 @@ def index_select(a, axis, idx):
 
 def index_add(a, axis, idx, src):
     """A copy of `a` with the slices of `src` along `axis` added at the slots `idx` (1-D int;
-    negative slots wrap, out-of-range ones are clamped). Deterministic, no atomics: the slots are
+    negative slots wrap, out-of-range ones are clamped and reported at the next synchronisation). Deterministic, no atomics: the slots are
     stably argsorted and each one sums its slices in their order (`kernels.segment`), so two runs
     give the same bits, and float32/float64 the bits of the CPU's sequential np.add.at.
     Embedding's backward is this op."""
     size = a.shape[axis]
+    check_index_range(idx, size, True)
     neg = elementwise("lt", [idx, 0])
     keys = elementwise("where", [neg, elementwise("add", [idx, size], np.int64, compute=np.int64), idx], np.int64,
                        compute=np.int64)
@@ -200,3 +202,9 @@ def index_put(a, index, values, accumulate):
     size, stride = wrap or (0, 1)
     _k.scatter(dst, _as_values(values, dst.shape, a.dtype), idx, size, stride, accumulate, wrap is not None)
     return out
+
+
+def check_index_range(idx, size, allow_negative):
+    """Flag (`tritorch.cuda.error_flag`) any index outside [-size, size) ([0, size) without
+    allow_negative): raised at the next synchronisation, no sync here."""
+    _k.check_range(idx.contiguous().reshape(-1), size, allow_negative)

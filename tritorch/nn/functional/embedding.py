@@ -46,12 +46,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             padding_idx += n
         if not 0 <= padding_idx < n:
             raise AssertionError("Padding_idx must be within num_embeddings")
-    # The bounds check reads the indices on the host, so it runs on the CPU only: on cuda a
-    # training step must not sync (PyTorch checks there asynchronously; the kernels clamp).
-    if input.numel() and input.device.type == "cpu":
-        with grad_mode.no_grad():
-            if int(input.max()) >= n or int(input.min()) < 0:
-                raise IndexError("index out of range in self")
+    # Raises at once on the CPU; on cuda it flags the error, raised at the next synchronisation
+    # (a training step must not sync; PyTorch's device-side assert is asynchronous too).
+    input._b.check_index_range(input._data, n, False)
     idx = input.long()
     if max_norm is not None:
         with grad_mode.no_grad():
