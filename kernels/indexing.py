@@ -82,12 +82,15 @@ def _fold(off_ptr, idx_ptr, err_ptr, size, stride, n, size1, size2, size3,
 
 
 @triton.jit
-def _check_range(idx_ptr, err_ptr, n, size, low, BLOCK: tl.constexpr):
-    """err[0] = 1 if any of the n contiguous indices lies outside [low, size)."""
+def _check_range(idx_ptr, err_ptr, n, size, low, ignore, HAS_IGNORE: tl.constexpr, BLOCK: tl.constexpr):
+    """err[0] = 1 if any of the n contiguous indices lies outside [low, size) and is not ``ignore``."""
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
     k = tl.load(idx_ptr + offs, mask=mask, other=0).to(tl.int64)
-    tl.store(err_ptr + k * 0, 1, mask=mask & ((k < low) | (k >= size)))
+    bad = mask & ((k < low) | (k >= size))
+    if HAS_IGNORE:
+        bad = bad & (k != ignore)
+    tl.store(err_ptr + k * 0, 1, mask=bad)
 
 
 @triton.jit
@@ -120,13 +123,15 @@ def fold_offset(off, idx, size, stride):
     return off
 
 
-def check_range(idx, size, allow_negative=True):
+def check_range(idx, size, allow_negative=True, ignore=None):
     """Set ``error_flag()`` if contiguous 1-D int ``idx`` holds an index outside [-size, size)
-    ([0, size) without ``allow_negative``)."""
+    ([0, size) without ``allow_negative``) other than ``ignore`` (e.g. cross-entropy's ignore_index)."""
     n = idx.numel()
     if n:
         prepare_launch()
-        _check_range[(triton.cdiv(n, 1024),)](idx, error_flag(), n, size, -size if allow_negative else 0, BLOCK=1024)
+        _check_range[(triton.cdiv(n, 1024),)](idx, error_flag(), n, size, -size if allow_negative else 0,
+                                                  0 if ignore is None else int(ignore), HAS_IGNORE=ignore is not None,
+                                                  BLOCK=1024)
 
 
 def compact(flags, csum, count):

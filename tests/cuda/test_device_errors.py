@@ -56,3 +56,12 @@ def test_synchronize_raises_and_the_error_is_also_an_index_and_runtime_error():
     with pytest.raises(RuntimeError):
         cuda.synchronize()
     cuda.synchronize()                                              # nothing pending
+
+
+def test_cross_entropy_target_out_of_range_is_reported_but_ignore_index_is_not():
+    logits = torch.zeros(3, 4).cuda()
+    loss = torch.nn.functional.cross_entropy(logits, torch.tensor([0, -100, 3]).cuda())
+    assert abs(loss.item() - np.log(4)) < 1e-6                          # ignore_index: fine
+    loss = torch.nn.functional.cross_entropy(logits, torch.tensor([0, 4, 3]).cuda())
+    with pytest.raises(DeviceIndexError):
+        loss.item()

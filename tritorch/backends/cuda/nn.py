@@ -11,14 +11,15 @@
 float64 (which the fused kernels do not take), and cross_entropy with class weights, are composed
 from the backend's elementwise/reduce/matmul primitives: still on the device, a few launches more.
 Statistics come back float32 (float64 for float64), shaped as the CPU twin shapes them. A class
-index outside [0, C) is clamped, not reported (no device-side assert; see `kernels.indexing`).
+index outside [0, C) (other than ignore_index) is reported at the next synchronisation
+(`tritorch.cuda.errors`) and clamped or ignored by the kernels meanwhile.
 """
 import math
 
 import numpy as np
 
 from tritorch import cuda
-from tritorch.kernels import conv as _conv, pooling as _pool
+from tritorch.kernels import conv as _conv, indexing as _indexing, pooling as _pool
 from tritorch.kernels.cross_entropy import cross_entropy as _cross_entropy
 from tritorch.kernels.elementwise import elementwise
 from tritorch.kernels.layernorm import layer_norm as _layer_norm, rms_norm as _rms_norm
@@ -131,6 +132,7 @@ def rms_norm(x, normalized_ndim, w, eps):
 def cross_entropy(logits, target, weight, ignore_index, label_smoothing):
     """Per-row cross-entropy of (N, C) logits against (N,) int class indices: (loss (N,), lse (N,)),
     float32 (float64 for float64 logits); 0 where the target is ignore_index. See the CPU twin."""
+    _indexing.check_range(target.contiguous().reshape(-1), logits.shape[1], False, ignore_index)
     if weight is None and logits.dtype in _TL_DOT:
         loss, lse = _cross_entropy(logits, target, ignore_index, label_smoothing, "none", return_lse=True)
         return (loss if loss.dtype == np.float32 else cast(loss, np.float32)), lse
