@@ -59,7 +59,10 @@ def _id(c):
 def test_rmsprop_matches_documented_algorithm(rng, cfg):
     p0, grad = problem(rng)
     got, opt = run(lambda ps: RMSprop(ps, **cfg), p0, grad)
-    close32(got, rmsprop_ref(p0, grad, **cfg))
+    if cfg["centered"]:  # v - gbar^2 cancels in float32 when gradients barely vary (2-3% of seeds > 2e-5)
+        np.testing.assert_allclose(got, rmsprop_ref(p0, grad, **cfg), rtol=1e-4, atol=5e-5)
+    else:
+        close32(got, rmsprop_ref(p0, grad, **cfg))
     state = opt.state[opt.param_groups[0]["params"][0]]
     expected = {"step", "square_avg"} | ({"momentum_buffer"} if cfg["momentum"] else set()) | (
         {"grad_avg"} if cfg["centered"] else set())
