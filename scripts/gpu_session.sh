@@ -28,9 +28,10 @@ case "$stage" in
     cat "$out/gpu.txt"; tail -n 25 "$out/bench_kernels.txt" "$out/bench_fused.txt" "$out/bench_train.txt" ;;
   tune)
     timeout 400 python -m tritorch tune configs/tune/matmul.yaml budget.max_seconds=360 --out "$out/tune-matmul" \
+      --baseline scripts/torch_baseline.py \
       >"$out/tune-matmul.log" 2>&1
     timeout 170 python -m tritorch tune configs/tune/attention.yaml budget.max_seconds=140 budget.max_configs=12 \
-      --out "$out/tune-attention" >"$out/tune-attention.log" 2>&1
+      --baseline scripts/torch_baseline.py --out "$out/tune-attention" >"$out/tune-attention.log" 2>&1
     cat "$out/gpu.txt"; tail -n 30 "$out/tune-matmul.log" "$out/tune-attention.log" ;;
   *) echo "unknown stage $stage (tests|bench|tune)"; exit 2 ;;
 esac

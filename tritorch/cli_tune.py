@@ -1,6 +1,7 @@
 """`tritorch tune`: run an autotuning sweep, or show, clear, export and import the autotune cache.
 
     tritorch tune configs/tune/matmul.yaml                    # on a GPU: check, time, cache the winners
+    tritorch tune configs/tune/matmul.yaml --baseline scripts/torch_baseline.py   # ... next to PyTorch
     tritorch tune configs/tune/matmul.yaml --interpret        # no GPU: the interpret: section, checked only
     tritorch tune configs/tune/matmul.yaml budget.max_configs=20 --out runs/tune/mm --restart
     tritorch tune --show | --clear | --export FILE | --import FILE
@@ -20,6 +21,8 @@ def add_arguments(parser):
                         help="run under Triton's interpreter (no GPU): the sweep's interpret: section, no timing")
     parser.add_argument("--out", help="report and journal folder (default: runs/tune/SWEEP[-interpret])")
     parser.add_argument("--restart", action="store_true", help="discard this sweep's earlier measurements")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="time this file's baseline(kernel, arrays, shape) too; scripts/torch_baseline.py is PyTorch")
     parser.add_argument("--no-isolate", action="store_true",
                         help="measure in this process: no per-candidate timeout or crash isolation")
     actions = parser.add_mutually_exclusive_group()
@@ -61,7 +64,9 @@ def _sweep_command(args):
     except ConfigError as e:
         return _fail(f"invalid sweep:\n{e}")
     out = args.out or os.path.join("runs", "tune", sweep.name + ("-interpret" if is_emulated() else ""))
-    result = run_sweep(sweep, out, isolate=not args.no_isolate, restart=args.restart)
+    if args.baseline and not os.path.isfile(args.baseline):
+        return _fail(f"--baseline {args.baseline}: no such file")
+    result = run_sweep(sweep, out, isolate=not args.no_isolate, restart=args.restart, baseline=args.baseline)
     text, paths, note = write_reports(result, out)
     print(text)
     print("\nreports: " + ", ".join(paths.values()) + (f"  (no plot: {note})" if note else ""))

@@ -18,10 +18,10 @@ def timed(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep_module, "is_emulated", lambda: False)
     fake_tunables.CALLS.clear()
 
-    def run(modes):
+    def run(modes, baseline=None):
         s = Sweep("fake.yaml", ["fake_tunables:FAKE"], ["float32"], [{"n": 37}, {"n": 5}], space={"MODE": modes},
                   measure=TIMED_MEASURE)
-        return run_sweep(s, str(tmp_path / "out"), isolate=False, restart=True, echo=lambda _: None)
+        return run_sweep(s, str(tmp_path / "out"), isolate=False, restart=True, baseline=baseline, echo=lambda _: None)
     return run
 
 
@@ -42,9 +42,9 @@ def test_the_default_wins_when_no_candidate_beats_it(timed):
 def test_tables_give_throughput_and_gains():
     summary = {"kernel": "matmul", "dtype": "bfloat16", "shape": {"M": 4096, "N": 4096, "K": 4096},
                "best": {"BLOCK_M": 128, "num_warps": 8}, "best_ms": 0.25, "best_is_default": False,
-               "default_ms": 0.5, "torch_ms": 0.3, "flops": 2.0 * 4096 ** 3, "bytes": 0,
+               "default_ms": 0.5, "baseline_ms": 0.3, "flops": 2.0 * 4096 ** 3, "bytes": 0,
                "ok": 10, "wrong": 1, "failed": 2, "pruned": 3}
-    rows = [dict(summary), dict(summary, kernel="softmax", flops=0, bytes=2e9, torch_ms=None, shape={"rows": 8})]
+    rows = [dict(summary), dict(summary, kernel="softmax", flops=0, bytes=2e9, baseline_ms=None, shape={"rows": 8})]
     text = format_tables(rows)
     assert "BM128 w8" in text and "549.8 TFLOP/s" in text and "2.00x" in text and "1.20x" in text
     assert "8000.0 GB/s" in text and "10/1/2/3" in text
@@ -52,13 +52,17 @@ def test_tables_give_throughput_and_gains():
 
 
 def test_write_reports_csv_json_and_plot(timed, tmp_path):
-    result = timed([7, 1])
+    baseline = tmp_path / "slow_baseline.py"
+    baseline.write_text("import time\nNAME = 'sleepy'\n"
+                        "def baseline(kernel, arrays, shape):\n    return lambda: time.sleep(0.002)\n")
+    result = timed([7, 1], baseline=str(baseline))
     text, paths, note = write_reports(result, str(tmp_path / "report"))
     rows = list(csv.DictReader(open(paths["csv"])))
-    assert len(rows) == len(result["records"]) == 2 * 4                 # default, 2 candidates, PyTorch
-    timed_rows = [r for r in rows if r["role"] != "torch"]
-    assert len(timed_rows) == 6 and all(float(r["ms"]) > 0 for r in timed_rows)
-    assert all(r["status"] == "skipped" for r in rows if r["role"] == "torch")   # no PyTorch on the emulator
+    assert len(rows) == len(result["records"]) == 2 * 4                 # default, 2 candidates, baseline
+    assert all(float(r["ms"]) > 0 for r in rows)
+    assert [r["detail"] for r in rows if r["role"] == "baseline"] == ["sleepy", "sleepy"]
+    assert all(s["baseline_ms"] >= 2.0 for s in result["summaries"])
+    assert text.split("\n")[3].split()[-2].endswith("x")                       # the "vs baseline" column is filled
     assert json.loads(open(paths["json"]).read())["summaries"][0]["best"]["MODE"] == 1
     assert open(paths["tables"]).read().strip() == text.strip()
     pytest.importorskip("matplotlib")

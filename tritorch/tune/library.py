@@ -46,10 +46,6 @@ def _matmul_resources(c, shape, dtype):
     return c["num_stages"] * operands * _size(dtype), registers
 
 
-def _matmul_torch(torch, t, shape):
-    return lambda: torch.matmul(t["a"], t["b"])
-
-
 MATMUL = Tunable(
     name="matmul", params=("M", "N", "K"),
     space=lambda s, d: matmul_configs(),
@@ -59,7 +55,7 @@ MATMUL = Tunable(
     run=lambda x, s, c: matmul(x["a"], x["b"], config=c),
     reference=lambda x, s: np.asarray(x["a"], np.float64) @ np.asarray(x["b"], np.float64),
     work=lambda s, d: (2.0 * s["M"] * s["N"] * s["K"], 0),
-    resources=_matmul_resources, torch=_matmul_torch)
+    resources=_matmul_resources)
 
 
 # -- row kernels: softmax, layer_norm, rms_norm ------------------------------------------------------
@@ -85,8 +81,7 @@ SOFTMAX = Tunable(
     space=lambda s, d: softmax_configs(s["cols"]), default=lambda s, d: softmax_default_config(s["cols"]),
     key=lambda s, d: softmax_key(s["cols"], np_dtype(d)), inputs=_softmax_inputs,
     run=lambda x, s, c: softmax(x["x"], -1, config=c), reference=lambda x, s: softmax_reference(x["x"]),
-    work=_rows_bytes(2), resources=_rows_resources(2),
-    torch=lambda torch, t, s: (lambda: torch.softmax(t["x"], -1)))
+    work=_rows_bytes(2), resources=_rows_resources(2))
 
 SOFTMAX_BACKWARD = Tunable(
     name="softmax_backward", params=("rows", "cols"),
@@ -94,8 +89,7 @@ SOFTMAX_BACKWARD = Tunable(
     key=lambda s, d: softmax_key(s["cols"], np_dtype(d)), inputs=_softmax_inputs,
     run=lambda x, s, c: softmax_backward(x["g"], x["y"], -1, config=c),
     reference=lambda x, s: softmax_backward_reference(x["g"], x["y"]),
-    work=_rows_bytes(3), resources=_rows_resources(3),
-    torch=lambda torch, t, s: (lambda: torch.ops.aten._softmax_backward_data(t["g"], t["y"], -1, t["y"].dtype)))
+    work=_rows_bytes(3), resources=_rows_resources(3))
 
 
 def _norm_inputs(s, d, rng):
@@ -134,24 +128,15 @@ def _norm_backward(rms):
     return run, reference
 
 
-def _layer_norm_torch(torch, t, s):
-    return lambda: torch.nn.functional.layer_norm(t["x"], (s["cols"],), t["w"], t["b"])
-
-
-def _rms_norm_torch(torch, t, s):
-    return lambda: torch.nn.functional.rms_norm(t["x"], (s["cols"],), t["w"])
-
-
 def _norm_tunable(name, rms, backward):
     run, reference = (_norm_backward if backward else _norm_forward)(rms)
     rows = (lambda s: s["rows"]) if backward else (lambda s: None)
     space = layer_norm_backward_configs if backward else layer_norm_configs
-    torch = None if backward else (_rms_norm_torch if rms else _layer_norm_torch)
     return Tunable(name=name, params=("rows", "cols"), space=lambda s, d: space(s["cols"]),
                    default=lambda s, d: layer_norm_default_config(s["cols"], rows(s)),
                    key=lambda s, d: layer_norm_key(s["cols"], np_dtype(d), rows(s)), inputs=_norm_inputs,
                    run=run, reference=reference, work=_rows_bytes(3 if backward else 2),
-                   resources=_rows_resources(4 if backward else 2), torch=torch)
+                   resources=_rows_resources(4 if backward else 2))
 
 
 LAYER_NORM = _norm_tunable("layer_norm", rms=False, backward=False)
@@ -199,11 +184,6 @@ def _attention_backward_run(x, s, c):
     return attention_backward(x["g"], x["q"], x["k"], x["v"], out, lse, causal, config=c)
 
 
-def _attention_torch(torch, t, s):
-    f = torch.nn.functional.scaled_dot_product_attention
-    return lambda: f(t["q"], t["k"], t["v"], is_causal=bool(s.get("causal")))
-
-
 ATTENTION = Tunable(
     name="attention", params=ATTENTION_PARAMS, optional={"causal": 0},
     space=lambda s, d: attention_configs(s["head_dim"]), default=lambda s, d: attention_default_config(s["head_dim"]),
@@ -211,7 +191,7 @@ ATTENTION = Tunable(
     inputs=_attention_inputs,
     run=lambda x, s, c: attention_fn(x["q"], x["k"], x["v"], bool(s.get("causal")), config=c),
     reference=lambda x, s: attention_reference(x["q"], x["k"], x["v"], bool(s.get("causal")))[0],
-    work=_attention_flops(4.0), resources=_attention_resources(False), torch=_attention_torch)
+    work=_attention_flops(4.0), resources=_attention_resources(False))
 
 ATTENTION_BACKWARD = Tunable(
     name="attention_backward", params=ATTENTION_PARAMS, optional={"causal": 0},
@@ -239,18 +219,13 @@ def _ce_reference(x, s):
             cross_entropy_backward_reference(1.0, x["x"], x["t"]))
 
 
-def _ce_torch(torch, t, s):
-    logits = t["x"].detach().requires_grad_()
-    return lambda: torch.autograd.grad(torch.nn.functional.cross_entropy(logits, t["t"]), logits)
-
-
 CROSS_ENTROPY = Tunable(
     name="cross_entropy", params=("rows", "classes"),
     space=lambda s, d: cross_entropy_configs(s["classes"]),
     default=lambda s, d: cross_entropy_default_config(s["classes"]),
     key=lambda s, d: cross_entropy_key(s["classes"], np_dtype(d)), inputs=_ce_inputs, run=_ce_run,
     reference=_ce_reference, work=lambda s, d: (0, 3 * s["rows"] * s["classes"] * _size(d)),
-    resources=_rows_resources(2), torch=_ce_torch)
+    resources=_rows_resources(2))
 
 
 TUNABLES = {t.name: t for t in (MATMUL, SOFTMAX, SOFTMAX_BACKWARD, LAYER_NORM, LAYER_NORM_BACKWARD, RMS_NORM,

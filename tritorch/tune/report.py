@@ -2,7 +2,8 @@
 
 Table columns: shape, dtype, the winning config, its time, its throughput (TFLOP/s for matmul and
 attention, GB/s for the memory-bound kernels), the gain over the default config (default time / tuned
-time) and over PyTorch (PyTorch time / tuned time, where it was measured), and how many candidates
+time) and over the baseline (``--baseline scripts/torch_baseline.py``: PyTorch; its time / tuned
+time), and how many candidates
 were correct, wrong, failed or pruned. Under the interpreter nothing is timed: the table says which
 config won the correctness gate and the time columns read "-".
 """
@@ -39,7 +40,7 @@ def _ratio(numerator, denominator):
 
 def format_tables(summaries):
     """One aligned text table per kernel (a string)."""
-    header = ("shape", "dtype", "best config", "ms", "throughput", "vs default", "vs torch", "ok/wrong/failed/pruned")
+    header = ("shape", "dtype", "best config", "ms", "throughput", "vs default", "vs baseline", "ok/wrong/failed/pruned")
     out = []
     for kernel in dict.fromkeys(s["kernel"] for s in summaries):
         rows = [header]
@@ -48,7 +49,7 @@ def format_tables(summaries):
                 "none correct"
             rows.append((shape_text(s["shape"]), s["dtype"], best, f"{s['best_ms']:.4f}" if s["best_ms"] else "-",
                          throughput(s, s["best_ms"]), _ratio(s["default_ms"], s["best_ms"]),
-                         _ratio(s["torch_ms"], s["best_ms"]), f"{s['ok']}/{s['wrong']}/{s['failed']}/{s['pruned']}"))
+                         _ratio(s["baseline_ms"], s["best_ms"]), f"{s['ok']}/{s['wrong']}/{s['failed']}/{s['pruned']}"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
@@ -73,7 +74,7 @@ def write_json(result, path):
 
 
 def plot(summaries, path):
-    """Throughput vs shape for default, tuned and PyTorch, one panel per kernel and dtype, to a PNG.
+    """Throughput vs shape for default, tuned and the baseline, one panel per kernel and dtype, to a PNG.
     Returns ``path``, or None (with the reason) when matplotlib is missing or nothing was timed."""
     timed = [s for s in summaries if s["best_ms"]]
     if not timed:
@@ -91,7 +92,7 @@ def plot(summaries, path):
         unit = 1e9 if rows[0]["flops"] else 1e6
         work = [s["flops"] or s["bytes"] for s in rows]
         x = range(len(rows))
-        for label, field, marker in (("default", "default_ms", "o"), ("tuned", "best_ms", "s"), ("PyTorch", "torch_ms", "^")):
+        for label, field, marker in (("default", "default_ms", "o"), ("tuned", "best_ms", "s"), ("baseline", "baseline_ms", "^")):
             ys = [w / s[field] / unit if s[field] else float("nan") for w, s in zip(work, rows)]
             ax.plot(x, ys, marker=marker, label=label)
         ax.set_xticks(list(x))

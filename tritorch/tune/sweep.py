@@ -5,7 +5,7 @@ For each kernel x dtype x shape (a *problem*):
 1. candidates: the kernel's declared search space (or the product of the sweep's ``space`` values),
    minus configs whose shared-memory or register estimate does not fit the device (``pruned``, with
    the reason), thinned evenly to ``budget.max_configs``;
-2. each candidate, the kernel's default config and (on a GPU, where importable) PyTorch are measured in
+2. each candidate, the kernel's default config and (timed, when given) a baseline are measured in
    the worker (``worker.measure``): outputs checked against the numpy twin first, a wrong one never
    chosen; then timed on a GPU. Under the interpreter nothing is timed;
 3. the winner: the fastest correct config, the default included (so a tuned config is never slower
@@ -89,7 +89,7 @@ class Journal:
 def _summary(tunable, shape, dtype, key, records, timed):
     """One line of the report: the winner and the baselines of a problem."""
     default = next(r for r in records if r["role"] == "default")
-    torch = next((r for r in records if r["role"] == "torch" and r["status"] == "ok"), None)
+    baseline = next((r for r in records if r["role"] == "baseline" and r["status"] == "ok"), None)
     tried = [r for r in records if r["role"] in ("default", "candidate")]
     ok = [r for r in tried if r["status"] == "ok"]
     if timed:
@@ -101,15 +101,17 @@ def _summary(tunable, shape, dtype, key, records, timed):
     return {"kernel": tunable.name, "dtype": dtype, "shape": shape, "key": key,
             "best": best and best["config"], "best_ms": best and best["ms"], "best_is_default": best is default,
             "default": default["config"], "default_ms": default["ms"], "default_status": default["status"],
-            "torch_ms": torch and torch["ms"], "flops": flops, "bytes": nbytes,
+            "baseline_ms": baseline and baseline["ms"], "flops": flops, "bytes": nbytes,
             "candidates": sum(r["role"] == "candidate" for r in records), "ok": count["ok"], "wrong": count["wrong"],
             "failed": sum(r["status"] in FAILED for r in records if r["role"] == "candidate"),
             "pruned": sum(r["role"] == "pruned" for r in records)}
 
 
-def run_sweep(sweep, out_dir, *, isolate=True, restart=False, echo=None):
+def run_sweep(sweep, out_dir, *, isolate=True, restart=False, baseline=None, echo=None):
     """Run ``sweep`` (a ``spec.Sweep``); returns ``{"summaries", "records", "stopped", "journal"}``.
 
+    ``baseline``: a Python file whose ``baseline(kernel, arrays, shape)`` gives a callable to time next to
+    the kernel when timing (``scripts/torch_baseline.py``: PyTorch; tritorch never imports it itself).
     ``stopped`` is None when every problem finished, else "interrupted" (Ctrl-C) or "max_seconds".
     ``isolate=False`` measures in this process (no timeout, no crash isolation).
     """
@@ -132,7 +134,8 @@ def run_sweep(sweep, out_dir, *, isolate=True, restart=False, echo=None):
             base = {"device": tag, "kernel": tunable.name, "key": key, "dtype": dtype, "shape": shape}
             done = [dict(base, role="pruned", config=c, status="pruned", ms=None, error=None, detail=why)
                     for c, why in pruned]
-            tasks = [("default", default)] + [("candidate", c) for c in kept] + ([("torch", None)] if timed else [])
+            tasks = [("default", default)] + [("candidate", c) for c in kept] + \
+                ([("baseline", None)] if timed and baseline else [])
             label = f"[{n}/{len(problems)}] {tunable.name} {dtype} " + " ".join(f"{k}={v}" for k, v in shape.items())
             echo(f"{label}: {len(kept)} candidates + default, {len(pruned)} pruned")
             for role, config in tasks:
@@ -143,7 +146,7 @@ def run_sweep(sweep, out_dir, *, isolate=True, restart=False, echo=None):
                         stopped = "max_seconds"
                         break
                     task = {"tunable": name, "shape": shape, "dtype": dtype, "config": config, "time": timed,
-                            **sweep.measure}
+                            "baseline": baseline and os.path.abspath(baseline), **sweep.measure}
                     try:
                         result = worker.run(task, sweep.budget["timeout"])
                     except WorkerLost as lost:

@@ -4,13 +4,12 @@ A Tunable names the kernel as the autotune cache does (``"matmul"``, ``"softmax_
 gives, for a shape (a dict of ints such as ``{"M": 512, "N": 4096, "K": 4096}``) and a dtype name:
 its search space and default config (from the kernel family), its cache key, random inputs, how to run it
 with a config, the float64 numpy twin to check it against, how much work one call does (for TFLOP/s or
-GB/s), a resource estimate per config (for pruning), and optionally the same operation in PyTorch (a
-side-by-side baseline on a real GPU only). ``tritorch.tune.library`` holds those of tritorch's kernels;
+GB/s) and a resource estimate per config (for pruning). ``tritorch.tune.library`` holds those of tritorch's kernels;
 a sweep may name another as ``"package.module:attribute"``.
 """
 import importlib
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
@@ -37,7 +36,6 @@ class Tunable:
     reference(arrays, shape) -> ndarray or tuple: the float64 numpy twin of ``run``'s outputs.
     work(shape, dtype) -> (flops, bytes): reported as TFLOP/s when flops, else GB/s.
     resources(config, shape, dtype) -> (shared memory bytes, registers per thread): estimates.
-    torch(torch, tensors, shape) -> callable or None: the same operation in PyTorch (baseline only).
     """
     name: str
     params: tuple
@@ -49,7 +47,6 @@ class Tunable:
     reference: Callable
     work: Callable
     resources: Callable
-    torch: Optional[Callable] = None
     optional: dict = None
     dtypes: tuple = DTYPES
 

@@ -2,7 +2,8 @@
 
 ``measure(task)`` checks a config against the numpy twin and, on a real GPU, times it. A ``task`` is
 a dict: ``tunable`` (name or "module:attr"), ``shape`` (dict), ``dtype`` (name), ``config`` (dict, or
-None for the PyTorch baseline), ``time`` (bool), ``warmup``/``rep`` (benchmark counts), ``seed``.
+None to time the baseline), ``time`` (bool), ``warmup``/``rep`` (benchmark counts), ``seed``,
+``baseline`` (a file path, see ``_measure_baseline``).
 It returns ``{"status", "ms", "error", "detail"}`` where status is
 
     ok               the outputs match the twin (and ``ms`` is the median time when timed)
@@ -16,6 +17,7 @@ with its own CUDA context, talking JSON lines over pipes) so that a compile that
 the process costs only that candidate: the sweep records ``timeout`` or ``crash`` and starts a new
 worker. Inputs and the float64 reference are built once per problem and kept in the worker.
 """
+import importlib.util
 import json
 import os
 import select
@@ -25,7 +27,7 @@ import traceback
 
 import numpy as np
 
-from tritorch.cuda import benchmark, is_emulated, synchronize
+from tritorch.cuda import benchmark, synchronize
 
 from .library import TUNABLES, device_inputs
 from .tunable import TOLERANCE, relative_error, resolve
@@ -59,7 +61,7 @@ def measure(task):
     try:
         host, dev, expected = _prepare(tunable, shape, dtype, task.get("seed", 0))
         if config is None:
-            return _measure_torch(tunable, shape, dev, task)
+            return _measure_baseline(tunable, shape, dev, task)
         error = relative_error(tunable.run(dev, shape, dict(config)), expected)
         if not error <= TOLERANCE[dtype]:
             return {"status": "wrong", "ms": None, "error": error,
@@ -82,18 +84,27 @@ def synchronize_quietly():
         pass
 
 
-def _measure_torch(tunable, shape, dev, task):
-    """The PyTorch baseline: the same operation on the same device memory, timed the same way."""
-    if tunable.torch is None or is_emulated():
-        return {"status": "skipped", "ms": None, "error": None, "detail": "no PyTorch baseline"}
-    try:
-        import torch
-    except ImportError:
-        return {"status": "skipped", "ms": None, "error": None, "detail": "PyTorch is not importable"}
-    tensors = {k: torch.from_dlpack(v) if hasattr(v, "__dlpack__") else v for k, v in dev.items()}
-    fn = tunable.torch(torch, tensors, shape)
+def _measure_baseline(tunable, shape, dev, task):
+    """The baseline (``task["baseline"]``: a Python file whose ``baseline(kernel, arrays, shape)``
+    returns a callable, e.g. scripts/torch_baseline.py) on the same device memory, timed the same way."""
+    module = _baseline_module(task.get("baseline"))
+    fn = module and module.baseline(tunable.name, dev, shape)
+    if fn is None:
+        return {"status": "skipped", "ms": None, "error": None, "detail": "no baseline for this kernel"}
     ms = benchmark(fn, warmup=task.get("warmup", 10), rep=task.get("rep", 50))
-    return {"status": "ok", "ms": ms, "error": None, "detail": f"torch {torch.__version__}"}
+    return {"status": "ok", "ms": ms, "error": None, "detail": getattr(module, "NAME", task["baseline"])}
+
+
+_baselines = {}
+
+
+def _baseline_module(path):
+    if path and path not in _baselines:
+        spec = importlib.util.spec_from_file_location("tritorch_tune_baseline", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _baselines[path] = module
+    return _baselines.get(path)
 
 
 # -- the worker process ----------------------------------------------------------------------------
