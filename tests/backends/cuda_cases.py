@@ -34,3 +34,17 @@ def pair(*shape, dtype=torch.float32, scale=2.0, special=True):
         flat[:6] = torch.tensor([float("nan"), float("inf"), -float("inf"), 0.0, -0.0, 0.5])
     x = x.to(dtype)
     return x, x.to("cuda")
+
+
+def count_copies(monkeypatch, kind=None):
+    """A list that records the kind ("htod", "dtoh", "dtod") of every copy the runtime makes from now
+    on (only those of ``kind`` when given): what proves a step stays on the device."""
+    from tritorch.cuda import transfer
+    copies, real = [], transfer._memcpy
+
+    def counting(dst, src, nbytes, what):
+        if kind is None or what == kind:
+            copies.append(what)
+        return real(dst, src, nbytes, what)
+    monkeypatch.setattr(transfer, "_memcpy", counting)
+    return copies

@@ -10,7 +10,7 @@ import tritorch as torch
 from tritorch.backends import cpu as C
 from tritorch.backends import cuda as B
 
-from cuda_cases import FLOATS, TOL, assert_same, host, pair
+from cuda_cases import FLOATS, TOL, assert_same, count_copies, host, pair
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the CPU oracle on NaN/inf inputs
 
@@ -292,10 +292,7 @@ def test_sort_topk_argsort(dtype, monkeypatch):
     x = x.nan_to_num(4.0, 9.0, -9.0) if not dtype.is_floating_point else x
     x = x.to(dtype)
     g = x.cuda()
-    from tritorch.cuda import transfer
-    copies = []
-    real = transfer._memcpy
-    monkeypatch.setattr(transfer, "_memcpy", lambda d, s_, n, kind: (copies.append(kind), real(d, s_, n, kind)))
+    copies = count_copies(monkeypatch)
     results = [(g.sort(1), x.sort(1)), (g.sort(0, descending=True), x.sort(0, descending=True)),
                (g.T.sort(1, descending=True), x.T.sort(1, descending=True)),     # strided rows
                (g.topk(4, 1), x.topk(4, 1)), (g.topk(2, 0, largest=False), x.topk(2, 0, largest=False))]
@@ -324,19 +321,12 @@ def test_a_primitive_missing_on_cuda_says_so(monkeypatch):
     assert not hasattr(B, "fancy_op") and not hasattr(B, "no_such_thing_anywhere")
 
 
-def _count_dtoh(monkeypatch):
-    from tritorch.cuda import transfer
-    copies, real = [], transfer._memcpy
-    monkeypatch.setattr(transfer, "_memcpy", lambda d, s_, n, kind: (copies.append(kind), real(d, s_, n, kind))[1])
-    return copies
-
-
 def test_sort_topk_of_long_rows_and_64_bit_dtypes_stay_on_the_device(rng, monkeypatch):
     x = torch.tensor(rng.integers(-30, 30, (2, 4500)).astype(np.float64) / 4)    # many ties
     x[0, ::97] = float("nan")
     i64 = torch.tensor(rng.integers(-2**62, 2**62, (3, 70)) * np.array([1, 1, 0])[:, None])  # a row of ties
     pairs = [(a, a.cuda()) for a in (x, i64)]
-    copies = _count_dtoh(monkeypatch)
+    copies = count_copies(monkeypatch)
     got = [(g.sort(1), g.topk(5, 1), g.T.sort(0, descending=True)) for _, g in pairs]
     assert "dtoh" not in copies
     want = [(c.sort(1), c.topk(5, 1), c.T.sort(0, descending=True)) for c, _ in pairs]
@@ -347,7 +337,7 @@ def test_sort_topk_of_long_rows_and_64_bit_dtypes_stay_on_the_device(rng, monkey
 
 
 def test_randperm_is_a_seeded_device_permutation(monkeypatch):
-    copies = _count_dtoh(monkeypatch)
+    copies = count_copies(monkeypatch)
     torch.manual_seed(11)
     perms = {n: torch.randperm(n, device="cuda") for n in (0, 1, 5, 5000)}
     again = torch.randperm(5000, device="cuda")                         # the stream moved on
@@ -404,7 +394,7 @@ def test_unique_values_inverse_and_counts(rng, dtype):
 
 def test_unique_reads_one_count_from_the_device(monkeypatch):
     g = torch.tensor([3, 1, 3, 3, 0, 1]).cuda()
-    copies = _count_dtoh(monkeypatch)
+    copies = count_copies(monkeypatch)
     values, counts = g.unique(return_counts=True)
     assert copies == ["dtoh"]
     assert host(values).tolist() == [0, 1, 3] and host(counts).tolist() == [1, 2, 3]

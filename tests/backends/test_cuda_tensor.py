@@ -5,7 +5,7 @@ import pytest
 
 import tritorch as torch
 
-from cuda_cases import assert_same, host
+from cuda_cases import assert_same, count_copies, host
 
 
 def test_devices_factories_and_moves():
@@ -90,19 +90,11 @@ def test_autograd_through_cuda_tensors_matches_cpu():
 
 
 def test_forward_backward_makes_no_device_to_host_copies(monkeypatch):
-    from tritorch.cuda import transfer
-    copies = []
-    real = transfer._memcpy
-
-    def counting(dst, src, nbytes, kind):
-        if kind == "dtoh":
-            copies.append(nbytes)
-        return real(dst, src, nbytes, kind)
     torch.manual_seed(0)
     w = torch.randn(6, 4, device="cuda", requires_grad=True)
     b = torch.zeros(4, device="cuda", requires_grad=True)
     x = torch.randn(5, 6, device="cuda")
-    monkeypatch.setattr(transfer, "_memcpy", counting)
+    copies = count_copies(monkeypatch, "dtoh")
     h = (x @ w + b).relu()
     loss = ((h - 0.5) ** 2).mean() + h.softmax(-1).amax(1).sum()
     loss.backward()

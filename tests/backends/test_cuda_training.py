@@ -10,6 +10,8 @@ import tritorch as torch
 import tritorch.nn as nn
 import tritorch.nn.functional as F
 
+from cuda_cases import count_copies
+
 
 def mlp():
     return nn.Sequential(nn.Linear(7, 16), nn.GELU(), nn.LayerNorm(16), nn.Linear(16, 5))
@@ -85,21 +87,13 @@ def test_training_step_on_cuda_equals_cpu(name):
 
 @pytest.mark.parametrize("name", ["cnn", "transformer"])
 def test_a_training_step_makes_no_device_to_host_copies(name, monkeypatch):
-    from tritorch.cuda import transfer
     build, shape, make_opt = CASES[name]
     torch.manual_seed(0)
     model = build().to("cuda")
     opt = make_opt(model.parameters())
     x, y = torch.randn(*shape, device="cuda"), torch.randint(0, 5, (shape[0],), device="cuda")
     train_steps(model, opt, x, y, steps=1)  # state created, kernels compiled
-    copies = []
-    real = transfer._memcpy
-
-    def counting(dst, src, nbytes, kind):
-        if kind == "dtoh":
-            copies.append(nbytes)
-        return real(dst, src, nbytes, kind)
-    monkeypatch.setattr(transfer, "_memcpy", counting)
+    copies = count_copies(monkeypatch, "dtoh")
     loss, = train_steps(model, opt, x, y, steps=1)
     assert copies == []
     assert np.isfinite(loss.item()) and len(copies) == 1  # the counter sees a deliberate read
@@ -120,7 +114,6 @@ class TinyGPT(nn.Module):
 
 
 def test_a_gpt_step_makes_no_device_to_host_copies(monkeypatch):
-    from tritorch.cuda import transfer
     torch.manual_seed(0)
     model = TinyGPT().to("cuda")
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
@@ -134,9 +127,6 @@ def test_a_gpt_step_makes_no_device_to_host_copies(monkeypatch):
         opt.step()
         return loss
     step()  # optimizer state created, kernels compiled
-    copies = []
-    real = transfer._memcpy
-    monkeypatch.setattr(transfer, "_memcpy", lambda d, s, n, kind: (copies.append(n) if kind == "dtoh" else None,
-                                                                      real(d, s, n, kind))[1])
+    copies = count_copies(monkeypatch, "dtoh")
     step()
     assert copies == []
