@@ -3,7 +3,7 @@
 ``im2col`` lays the receptive fields of an NCHW input out as the columns of a matrix,
 ``cols[n, (c, i, j), (y, x)] = x[n, c, y * sh - pt + i * dh, x * sw - pl + j * dw]`` (0 outside
 the input: the padding is never materialised), so a convolution is one batched matmul
-``w (O, C*kh*kw) @ cols (N, C*kh*kw, Ho*Wo)`` (``tritorch.backends.cuda.nn.conv2d``).
+``w (O, C*kh*kw) @ cols (N, C*kh*kw, Ho*Wo)`` (``tritorch._dispatch.cuda.nn.conv2d``).
 ``col2im`` is its adjoint: each input pixel gathers the column entries that read it, summed in a
 fixed order (no atomics, deterministic), which turns the matmul ``w^T @ g`` into the input
 gradient.

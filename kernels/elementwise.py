@@ -14,7 +14,7 @@ float64 (about 1e-13 relative error for float64 results; float32 results are exa
 Python scalars travel as 64-bit kernel arguments (float64 bit patterns for floats), never as
 device buffers, so no op needs a host-to-device copy.
 
-The numpy twin and test oracle of this family is the CPU backend (``tritorch/backends/cpu``).
+The numpy twin and test oracle of this family is the CPU backend (``tritorch/_dispatch/cpu``).
 """
 import numpy as np
 import triton

@@ -15,7 +15,7 @@ the host raises ``DeviceIndexError`` (PyTorch's device-side assert, in effect). 
 to run when an index repeats; replacing scatters with repeated indices keep one of the values,
 unspecified which (as PyTorch on CUDA).
 
-The numpy twin and test oracle of this family is the CPU backend (``tritorch/backends/cpu``).
+The numpy twin and test oracle of this family is the CPU backend (``tritorch/_dispatch/cpu``).
 """
 import triton
 import triton.language as tl

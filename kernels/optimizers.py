@@ -2,7 +2,7 @@
 
 SGD (momentum, dampening, Nesterov), Adam/AdamW (AMSGrad), RMSprop (centered, momentum) and
 Adagrad, each in PyTorch's single-tensor algorithm with the same order of operations as the CPU
-backend (``tritorch/backends/cpu/optim.py``, the numpy twin and test oracle of this family), so
+backend (``tritorch/_dispatch/cpu/optim.py``, the numpy twin and test oracle of this family), so
 float32 results agree to rounding. Arrays are flat and contiguous, of one length; math runs in
 float32 for float16/bfloat16/float32 (rounded back once per step) and float64 for float64.
 

@@ -10,9 +10,9 @@ window, reading the strided input with masks (padding is never materialised).
   window clipped to the padded input (``count_include_pad``) or to the input itself.
 * ``avg_pool2d_backward``: each input pixel gathers ``g / divisor`` from the windows that contain
   it (no atomics; deterministic). The max pool's backward is a scatter-add of ``g`` into the
-  saved indices (``tritorch.backends.cuda.nn``).
+  saved indices (``tritorch._dispatch.cuda.nn``).
 
-Sums run in float32 (float64 for float64). The CPU backend (``tritorch/backends/cpu/nn.py``) is
+Sums run in float32 (float64 for float64). The CPU backend (``tritorch/_dispatch/cpu/nn.py``) is
 the numpy twin and test oracle of this family.
 """
 import numpy as np

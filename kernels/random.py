@@ -4,7 +4,7 @@ Element ``i`` of a draw uses the Philox-4x32 block at counter ``offset + i`` und
 ``seed`` (``tl.philox``), so a draw is a pure function of (seed, offset, shape): the same on every
 GPU and under the interpreter, and independent of the launch grid. The caller advances
 ``offset`` by the number of elements after each draw, so successive draws differ; reseeding
-resets it (see ``tritorch.backends.cuda.creation``).
+resets it (see ``tritorch._dispatch.cuda.creation``).
 
 * rand: float32 from 24 random bits (``tl.uniform``-style), float64 from 53; values in [0, 1).
 * randn: Box-Muller on two uniforms (float64 math for float64 output).

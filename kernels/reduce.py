@@ -14,7 +14,7 @@ Accumulation is float32 for float16/bfloat16/float32, float64 for float64, int64
 and bool. ``amax``/``amin`` propagate NaN; ``argmax``/``argmin`` return the first extreme index,
 and the first NaN when there is one, as PyTorch.
 
-The numpy twin and test oracle of this family is the CPU backend (``tritorch/backends/cpu``).
+The numpy twin and test oracle of this family is the CPU backend (``tritorch/_dispatch/cpu``).
 """
 import numpy as np
 import triton

@@ -18,7 +18,7 @@ export TRITORCH_CACHE_DIR="$out/cache"
 
 case "$stage" in
   tests)
-    TRITORCH_REAL_GPU=1 timeout 540 python -m pytest -q -x tests/kernels tests/cuda tests/backends tests/amp \
+    TRITORCH_REAL_GPU=1 timeout 540 python -m pytest -q -x tests/kernels tests/cuda tests/dispatch tests/amp \
       >"$out/tests.log" 2>&1
     echo "pytest exit $?"; tail -15 "$out/tests.log" ;;
   bench)

@@ -11,7 +11,7 @@ import numpy as np
 from . import _dtype
 from ._device import CPU, as_device
 from .autograd import grad_mode
-from .backends import backend_for
+from ._dispatch import backend_for
 
 
 class Size(tuple):

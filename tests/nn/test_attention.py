@@ -373,7 +373,7 @@ def test_cpu_primitive_agrees_with_the_flash_kernels_numpy_twin(rng):
     GQA, top-left causal, bool/float masks, fully masked rows -> 0 and LSE +inf, dropout mask
     applied as keep / (1 - p)), so that the cuda backend can map the primitive to the kernel."""
     twin = pytest.importorskip("tritorch.kernels.attention")
-    from tritorch.backends import cpu
+    from tritorch._dispatch import cpu
     q, k, v, g = (rng.standard_normal(s) for s in ((2, 4, 5, 8), (2, 2, 6, 8), (2, 2, 6, 8), (2, 4, 5, 8)))
     bool_mask = rng.random((2, 1, 5, 6)) > 0.3
     bool_mask[0, 0, 2] = False  # one fully masked row

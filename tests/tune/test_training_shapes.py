@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 import tritorch
-from tritorch.backends import backend_for
+from tritorch._dispatch import backend_for
 from tritorch.train import Trainer
 from tritorch.train.config import Loader, load_config
 from tritorch.train.errors import ConfigError
@@ -99,8 +99,8 @@ DEFINED_IN = {"linear": "nn", "layer_norm": "nn", "rms_norm": "nn", "cross_entro
 
 
 def _submodule_function(name):
-    """The function as its defining file holds it: tritorch.backends.cpu.<file>.<name>."""
-    return getattr(importlib.import_module(f"tritorch.backends.cpu.{DEFINED_IN[name]}"), name)
+    """The function as its defining file holds it: tritorch._dispatch.cpu.<file>.<name>."""
+    return getattr(importlib.import_module(f"tritorch._dispatch.cpu.{DEFINED_IN[name]}"), name)
 
 
 def _originals():

@@ -5,7 +5,7 @@ from .. import _dtype
 from .._device import as_device
 from .._random import default_generator
 from ..autograd.function import Function
-from ..backends import backend_for
+from .._dispatch import backend_for
 from ._util import is_tensor, size_args, wrap
 
 

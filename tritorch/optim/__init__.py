@@ -1,7 +1,7 @@
 """tritorch.optim: PyTorch's optimizers and learning-rate schedulers.
 
 Every optimizer's per-parameter update is one fused backend primitive
-(`tritorch/backends/cpu/optim.py`: sgd_step, adam_step, rmsprop_step, adagrad_step).
+(`tritorch/_dispatch/cpu/optim.py`: sgd_step, adam_step, rmsprop_step, adagrad_step).
 """
 from . import lr_scheduler
 from .adagrad import Adagrad

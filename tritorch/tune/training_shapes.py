@@ -83,7 +83,7 @@ def recording(backend=None):
     functions are put back on exit, whatever happens inside."""
     if backend is None:
         import tritorch
-        from ..backends import backend_for
+        from .._dispatch import backend_for
         backend = backend_for(tritorch.device("cpu"))
     seen = {}
     saved = {name: getattr(backend, name) for name in RECORDERS if hasattr(backend, name)}

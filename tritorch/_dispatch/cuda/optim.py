@@ -1,4 +1,4 @@
-"""Fused optimizer updates on the device: the twins of `backends/cpu/optim.py`, one kernel launch
+"""Fused optimizer updates on the device: the twins of `_dispatch/cpu/optim.py`, one kernel launch
 per parameter tensor (`kernels.optimizers`), updating the parameter and its state in place.
 
 The kernels walk flat contiguous arrays. A non-contiguous parameter or state (rare: a view handed

@@ -1,14 +1,14 @@
 """The cuda backend against the CPU backend, through the Tensor API, on the emulated device
 (TRITON_INTERPRET=1): every primitive on small odd shapes, non-contiguous inputs, broadcasting
-and the dtypes that matter (tests/backends/test_cuda_tensor.py covers devices, randoms, autograd)."""
+and the dtypes that matter (tests/dispatch/test_cuda_tensor.py covers devices, randoms, autograd)."""
 import importlib
 
 import numpy as np
 import pytest
 
 import tritorch as torch
-from tritorch.backends import cpu as C
-from tritorch.backends import cuda as B
+from tritorch._dispatch import cpu as C
+from tritorch._dispatch import cuda as B
 
 from cuda_cases import FLOATS, TOL, assert_same, count_copies, host, pair
 
@@ -307,8 +307,8 @@ def test_sort_topk_argsort(dtype, monkeypatch):
 
 @pytest.mark.parametrize("family", ["creation", "elementwise", "reduce", "shape", "indexing", "linalg"])
 def test_every_core_cpu_primitive_has_a_cuda_twin(family):
-    cpu = importlib.import_module(f"tritorch.backends.cpu.{family}")
-    gpu = importlib.import_module(f"tritorch.backends.cuda.{family}")
+    cpu = importlib.import_module(f"tritorch._dispatch.cpu.{family}")
+    gpu = importlib.import_module(f"tritorch._dispatch.cuda.{family}")
     assert sorted(cpu.__all__) == sorted(gpu.__all__)
     for name in cpu.__all__:
         assert callable(getattr(B, name)), name

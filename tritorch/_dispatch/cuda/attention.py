@@ -1,4 +1,4 @@
-"""Fused scaled dot-product attention on the device: the twins of `backends/cpu/attention.py`.
+"""Fused scaled dot-product attention on the device: the twins of `_dispatch/cpu/attention.py`.
 
 float32/float16/bfloat16 run the flash-attention kernels (`kernels.attention`: forward with
 LSE, dq and dk/dv backward, causal, bool/float masks, GQA, Philox dropout). A value head dim

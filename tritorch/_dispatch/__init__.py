@@ -1,4 +1,6 @@
-"""One implementation of each primitive per device.
+"""Internal dispatch: one implementation of each primitive per device.
+
+(Not `tritorch.backends`: that name is PyTorch's public `torch.backends` namespace.)
 
 The autograd layer never branches on the device: an op asks `backend_for(tensor.device)` for
 the module that implements its primitive. `cpu` is numpy. `cuda` (tritorch.kernels on
@@ -7,7 +9,7 @@ DeviceArrays) registers itself here when it is importable, with `register("cuda"
 import importlib
 
 _BACKENDS = {}
-_LAZY = {"cpu": "tritorch.backends.cpu", "cuda": "tritorch.backends.cuda"}
+_LAZY = {"cpu": "tritorch._dispatch.cpu", "cuda": "tritorch._dispatch.cuda"}
 
 
 def register(device_type, module):

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from tritorch import cuda
-from tritorch.backends import cpu as C
-from tritorch.backends import cuda as B
-from tritorch.backends.cpu import optim as CO
+from tritorch._dispatch import cpu as C
+from tritorch._dispatch import cuda as B
+from tritorch._dispatch.cpu import optim as CO
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -35,8 +35,8 @@ def randn(rng, *shape, dtype=np.float32):
 
 @pytest.mark.parametrize("family", ["nn", "attention", "optim"])
 def test_every_cpu_primitive_of_the_family_has_a_cuda_twin(family):
-    cpu = importlib.import_module(f"tritorch.backends.cpu.{family}")
-    gpu = importlib.import_module(f"tritorch.backends.cuda.{family}")
+    cpu = importlib.import_module(f"tritorch._dispatch.cpu.{family}")
+    gpu = importlib.import_module(f"tritorch._dispatch.cuda.{family}")
     assert sorted(cpu.__all__) == sorted(gpu.__all__)
     for name in cpu.__all__:
         assert callable(getattr(B, name)), name
@@ -197,7 +197,7 @@ def test_embedding_backward_is_deterministic_and_matches_the_cpu(rng, monkeypatc
 @pytest.mark.parametrize("dtype,groups,channels", [(np.float32, 3, (6, 9)), (np.float32, 5, (5, 5)),
                                                    (np.float64, 5, (5, 10)), (np.float16, 2, (4, 6))])
 def test_grouped_and_depthwise_conv2d_are_one_batched_matmul(rng, monkeypatch, dtype, groups, channels):
-    import tritorch.backends.cuda.nn as cuda_nn
+    import tritorch._dispatch.cuda.nn as cuda_nn
     c, o = channels
     x, b = randn(rng, 3, c, 7, 6, dtype=dtype), randn(rng, o, dtype=dtype)
     w = randn(rng, o, c // groups, 3, 2, dtype=dtype)

@@ -1,4 +1,4 @@
-"""Fused neural-network primitives on the device: the twins of `backends/cpu/nn.py`.
+"""Fused neural-network primitives on the device: the twins of `_dispatch/cpu/nn.py`.
 
 * linear: one `kernels.matmul` launch (bias and activation in the epilogue).
 * layer_norm / rms_norm: one `kernels.layernorm` launch.
