@@ -18,6 +18,7 @@ from .reduce import sum_to_size
 from .shape import *  # noqa: F401,F403
 from .shape import alias, numpy_T
 from .sorting import *  # noqa: F401,F403
+from ._util import Tensor
 
 globals().update(UNARY)
 globals().update({k: v for k, v in BINARY.items() if k not in ("add", "sub", "div", "pow")})
@@ -61,7 +62,6 @@ def numel(input):
 
 
 def is_tensor(obj):
-    from ..tensor import Tensor
     return isinstance(obj, Tensor)
 
 

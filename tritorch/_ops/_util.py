@@ -1,15 +1,14 @@
 """Helpers shared by the ops: wrapping backend arrays, device checks, dims, broadcast grads."""
 from .. import _dtype
 from .._device import CPU
+from ..tensor import Tensor  # bound once: these two run several times per op
 
 
 def wrap(data, device=CPU):
-    from ..tensor import Tensor
     return Tensor._make(data, device)
 
 
 def is_tensor(x):
-    from ..tensor import Tensor
     return isinstance(x, Tensor)
 
 
