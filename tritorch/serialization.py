@@ -29,7 +29,7 @@ from . import _dtype
 from ._device import CPU, as_device, device as _Device
 from .tensor import Tensor
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "SerializationError"]
 
 _KEY = "tritorch"
 _VERSION = 1
@@ -165,19 +165,103 @@ def save(obj, f):
 
 
 # -- loading -----------------------------------------------------------------------------------------
+class SerializationError(RuntimeError):
+    """A file tritorch.load cannot read (empty, truncated, corrupt, a pickle or zip, not a regular
+    file). A RuntimeError, as PyTorch's loader raises; the message names the file and what is wrong."""
+
+
+_ITEMSIZE = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+_MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the header's size
+
+
+def _open_regular(path):
+    """A binary file object on `path`, which must be a regular file: a FIFO, a device (/dev/zero)
+    or a socket could block or never end. Opened non-blocking (a FIFO without a writer would
+    block the open itself), then checked on the open descriptor."""
+    import stat
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", path)
+        if not stat.S_ISREG(mode):
+            kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode) else
+                    "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+            raise SerializationError(f"tritorch.load: {path} is {kind}, not a regular file; only regular files "
+                                     "are read (a stream may never end)")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def _read(f):
+    """(the file's bytes, its name). A path is read only after its header has been checked against
+    the file's size, so a bogus header length never makes it read (or allocate) more than the file."""
     if hasattr(f, "read"):
         return f.read(), getattr(f, "name", repr(f))
     path = os.fspath(f)
-    with open(path, "rb") as fh:
-        return fh.read(), path
+    with _open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(8)
+        if len(head) == 8:
+            n = int.from_bytes(head, "little")
+            if n <= size - 8 and n <= _MAX_HEADER:
+                _check_header(fh.read(n), size - 8 - n, f"tritorch.load: {path}", head)
+        fh.seek(0)
+        return fh.read(size), path
+
+
+def _check_header(raw, body_size, what, head=b""):
+    """SerializationError unless the safetensors header `raw` is a JSON object whose tensors have
+    known dtypes, sizes that match their shapes, and disjoint offsets inside a body of `body_size`
+    bytes. Run before safetensors parses it, for messages that name the file and the entry."""
+    try:
+        header = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        if head[:1] == b"\x80" or head[:4] == b"PK\x03\x04":
+            return None  # _parse names the pickle or the zip
+        raise SerializationError(f"{what} is not a safetensors file: its header is not JSON (the "
+                                 f"{len(raw)}-byte safetensors header must be valid JSON: {e})") from None
+    if not isinstance(header, dict):
+        raise SerializationError(f"{what} is not a safetensors file: its header is JSON but not an object")
+    spans = []
+    for key, info in header.items():
+        if key == "__metadata__":
+            continue
+        bad = f"{what}: corrupt safetensors header: tensor {key!r}"
+        if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= set(info):
+            raise SerializationError(f"{bad} lacks dtype, shape or data_offsets")
+        dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
+        if dtype not in _ITEMSIZE:
+            raise SerializationError(f"{what}: tensor {key!r} has dtype {dtype!r}, which tritorch does not support "
+                                     f"(supported: {', '.join(_ITEMSIZE)})")
+        if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)):
+            raise SerializationError(f"{bad} has shape {shape!r}, not a list of sizes >= 0")
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(type(o) is int for o in offsets)
+                and 0 <= offsets[0] <= offsets[1] <= body_size):
+            raise SerializationError(f"{what} is corrupt or truncated: tensor {key!r} has data_offsets "
+                                     f"{offsets!r} outside the file's {body_size} bytes of data")
+        nbytes = math.prod(shape) * _ITEMSIZE[dtype]
+        if offsets[1] - offsets[0] != nbytes:
+            raise SerializationError(f"{bad} of dtype {dtype} and shape {shape} needs {nbytes} bytes but its "
+                                     f"data_offsets {offsets} hold {offsets[1] - offsets[0]}")
+        spans.append((offsets[0], offsets[1], key))
+    spans.sort()
+    for (_, end, a), (begin, _, b) in zip(spans, spans[1:]):
+        if begin < end:
+            raise SerializationError(f"{what}: corrupt safetensors header: tensors {a!r} and {b!r} overlap "
+                                     f"(bytes {begin}..{end})")
+    return header
 
 
 def _parse(data, name):
     """(JSON tree or None, {tensor name: ndarray in file order}) of a safetensors file's bytes."""
     what = f"tritorch.load: {name}"
     if len(data) == 0:
-        raise RuntimeError(f"{what} is empty (0 bytes), not a safetensors file")
+        raise SerializationError(f"{what} is empty (0 bytes), not a safetensors file")
     # A safetensors header length may well start with byte 0x80 (a pickle's first byte) or, in
     # principle, "PK\3\4" (a zip's), so these diagnoses come only once the bytes fail to read as
     # safetensors.
@@ -189,37 +273,40 @@ def _parse(data, name):
         foreign = (f"{what} looks like a pickle, not a safetensors file; tritorch never unpickles (loading a "
                    "pickle can run code)")
     if len(data) < 8:
-        raise RuntimeError(foreign or f"{what} is truncated or not a safetensors file ({len(data)} bytes)")
+        raise SerializationError(foreign or f"{what} is truncated or not a safetensors file ({len(data)} bytes)")
     n = int.from_bytes(data[:8], "little")
     if n > len(data) - 8:
-        raise RuntimeError(foreign or f"{what} is truncated or not a safetensors file: its first 8 bytes announce "
-                           f"a {n}-byte header but the file has {len(data)} bytes")
+        raise SerializationError(foreign or f"{what} is truncated or not a safetensors file: its first 8 bytes "
+                                 f"announce a {n}-byte header but the file has {len(data)} bytes")
     try:
-        header = json.loads(data[8:8 + n])
-    except ValueError:
-        raise RuntimeError(foreign or f"{what} is not a safetensors file: its header is not JSON") from None
+        header = _check_header(data[8:8 + n], len(data) - 8 - n, what)
+    except SerializationError:
+        if foreign:
+            raise SerializationError(foreign) from None
+        raise
     try:
         entries = safetensors.deserialize(data)
     except Exception as e:  # SafetensorError and friends: size mismatches, bad offsets
-        raise RuntimeError(f"{what} is corrupt or truncated: {e}") from None
+        raise SerializationError(f"{what} is corrupt or truncated: {e}") from None
     offsets = {k: v["data_offsets"][0] for k, v in header.items() if k != "__metadata__"}
     arrays = {}
     for key, info in sorted(entries, key=lambda e: offsets.get(e[0], 0)):
         if info["dtype"] not in _NP:
-            raise RuntimeError(f"{what}: tensor {key!r} has dtype {info['dtype']}, which tritorch does not support")
+            raise SerializationError(f"{what}: tensor {key!r} has dtype {info['dtype']}, which tritorch does not "
+                                     "support")
         a = np.frombuffer(info["data"], dtype=_NP[info["dtype"]]).reshape(info["shape"])
         arrays[key] = a if a.flags.writeable else a.copy()
     meta = header.get("__metadata__") or {}
-    if _KEY not in meta:
+    if not isinstance(meta, dict) or _KEY not in meta:
         return None, arrays
     try:
         doc = json.loads(meta[_KEY])
         version, tree = doc["version"], doc["tree"]
     except (ValueError, TypeError, KeyError):
-        raise RuntimeError(f"{what}: its '{_KEY}' metadata is not valid tritorch structure JSON") from None
-    if version > _VERSION:
-        raise RuntimeError(f"{what} was written by a newer tritorch (format {version}; this one reads "
-                           f"{_VERSION})")
+        raise SerializationError(f"{what}: its '{_KEY}' metadata is not valid tritorch structure JSON") from None
+    if not isinstance(version, int) or version > _VERSION:
+        raise SerializationError(f"{what} was written by a newer tritorch (format {version}; this one reads "
+                                 f"{_VERSION})")
     return tree, arrays
 
 
@@ -241,8 +328,8 @@ class _Decoder:
     def tensor(self, ref):
         name = ref["$tensor"]
         if name not in self.arrays:
-            raise RuntimeError(f"{self.what}: the structure refers to tensor {name!r}, which the file does not "
-                               "contain (corrupt file)")
+            raise SerializationError(f"{self.what}: the structure refers to tensor {name!r}, which the file "
+                                     "does not contain (corrupt file)")
         t = Tensor._make(self.arrays[name], CPU)
         saved = ref.get("device", "cpu")
         target = _location(saved, self.map_location)
@@ -294,12 +381,17 @@ def load(f, map_location=None, *, weights_only=True):
         weights_only (bool): accepted for PyTorch compatibility; loading never runs code either way.
 
     Raises:
-        FileNotFoundError: `f` does not exist.
-        RuntimeError: the file is empty, truncated, corrupt, a pickle/zip, or not safetensors.
+        FileNotFoundError: `f` does not exist. IsADirectoryError: `f` is a directory.
+        SerializationError (a RuntimeError): the file is empty, truncated, corrupt, a pickle/zip, not
+            safetensors, or not a regular file (a FIFO, /dev/zero: never read).
     """
     data, name = _read(f)
     tree, arrays = _parse(data, name)
     decode = _Decoder(arrays, map_location, f"tritorch.load: {name}")
     if tree is None:
         return {k: decode.tensor({"$tensor": k}) for k in arrays}
-    return decode(tree)
+    try:
+        return decode(tree)
+    except (TypeError, KeyError, ValueError, IndexError, AttributeError) as e:
+        raise SerializationError(f"tritorch.load: {name}: its '{_KEY}' structure is corrupt "
+                                 f"({type(e).__name__}: {e})") from None
