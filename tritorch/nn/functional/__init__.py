@@ -10,3 +10,5 @@ from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403

@@ -148,3 +148,16 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 __all__ += ["softmin"]
+
+
+def prelu(input, weight):
+    """max(0, x) + weight * min(0, x); weight has 1 or C (= input.shape[1]) elements."""
+    if weight.numel() != 1:
+        if input.dim() < 2 or input.shape[1] != weight.numel():
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{weight.numel()} and channel size = {input.shape[1] if input.dim() > 1 else 1}.")
+        weight = weight.reshape((1, -1) + (1,) * (input.dim() - 2))
+    return tritorch.where(input > 0, input, weight * input)
+
+
+__all__ += ["prelu"]

@@ -4,7 +4,7 @@ from ...autograd.function import Function
 from ..._ops._util import wrap
 from ..._ops.inplace import apply_inplace, snapshot
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "pad", "normalize", "cosine_similarity", "pairwise_distance",
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "pad", "normalize", "cosine_similarity", "pairwise_distance",
            "one_hot"]
 
 
@@ -48,9 +48,45 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _channel_dropout(input, p, training, inplace, 1, "dropout1d")
 
 
+def _feature_dropout(input, p, training, inplace, spatial, name, batched):
+    """PyTorch's feature dropout: one mask value per (n, c) of the first two dims (after adding a
+    batch dim of 1 when not batched). Ranks other than spatial + 1/2 warn, as PyTorch does."""
+    import warnings
+    _check_p(p)
+    d = input.dim()
+    if d not in (spatial + 1, spatial + 2):
+        warnings.warn(f"{name}: Received a {d}-D input to {name}, which is deprecated and will result in an error "
+                      f"in a future release. To retain the behavior and silence this warning, please use dropout "
+                      f"instead. Note that {name} exists to provide channel-wise dropout on inputs with {spatial} "
+                      f"spatial dimensions, a channel dimension, and an optional batch dimension (i.e. {spatial + 1}D "
+                      f"or {spatial + 2}D inputs).", stacklevel=3)
+    lead = input.shape if batched else (1,) + tuple(input.shape)
+    if len(lead) < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not training or p == 0.0:
+        return input
+    mask_shape = tuple(lead[:2]) + (1,) * (len(lead) - 2)
+    if not batched:
+        mask_shape = mask_shape[1:]
+    return _masked(input, mask_shape, p, inplace)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of (N, C, H, W) or (C, H, W) with probability p."""
-    return _channel_dropout(input, p, training, inplace, 2, "dropout2d")
+    """Zero whole channels of (N, C, H, W) with probability p. As in PyTorch, a 3-D input is read as
+    (N, C, L) (channel-wise 1-D dropout, with a warning) and other ranks warn and use dims 0-1."""
+    import warnings
+    if input.dim() == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
+                      "switch to using dropout1d instead.", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, 2, "dropout2d", batched=True)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p (other ranks warn)."""
+    return _feature_dropout(input, p, training, inplace, 3, "dropout3d", batched=input.dim() == 5)
 
 
 class ConstantPad(Function):

@@ -220,3 +220,32 @@ class GLU(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """max(0, x) + a * min(0, x) with a learnt slope a, shared or one per channel (dim 1).
+
+    Args:
+        num_parameters (int, optional): 1 or the number of channels. Default: ``1``.
+        init (float, optional): initial a. Default: ``0.25``.
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        import tritorch
+        from ..parameter import Parameter
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(tritorch.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        import tritorch
+        with tritorch.no_grad():
+            self.weight.fill_(self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"

@@ -93,3 +93,9 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) per channel; see BatchNorm1d."""
 
     _dims, _dims_name = (4,), "4D"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) per channel; see BatchNorm1d."""
+
+    _dims, _dims_name = (5,), "5D"

@@ -1,4 +1,4 @@
-"""Dropout, Dropout1d, Dropout2d: active in training mode only."""
+"""Dropout, Dropout1d, Dropout2d, Dropout3d: active in training mode only."""
 from .. import functional as F
 from .module import Module
 
@@ -35,7 +35,15 @@ class Dropout1d(_DropoutNd):
 
 
 class Dropout2d(_DropoutNd):
-    """Zero whole channels of (N, C, H, W) or (C, H, W) with probability p during training."""
+    """Zero whole channels of (N, C, H, W) with probability p during training (other ranks: see
+    F.dropout2d; a 3-D input is read as (N, C, L) with a warning, as in PyTorch)."""
 
     def forward(self, input):
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p during training."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
