@@ -6,7 +6,12 @@ grad enabled builds the graph of the gradient: that is how `create_graph=True` g
 higher-order derivatives). `Function.apply` creates the node, which doubles as the `ctx`
 object, as in PyTorch.
 """
+import types
+
 from . import grad_mode
+from .. import tensor as _tensor  # the module: tensor.py may import this package before defining Tensor
+
+_NO_HOOKS = types.MappingProxyType({})
 
 
 class Node:
@@ -16,18 +21,20 @@ class Node:
     (None, 0) for inputs that need no gradient.
     """
 
+    # Defaults live on the class: a node is made for every op (also untracked ones, as their
+    # ctx), so __init__ sets only what differs per node.
     _name = None
+    next_functions = ()
+    needs_input_grad = ()
+    _saved = None
+    _freed = False
+    _out_meta = ()              # (shape, dtype, device) per output, to materialize zero grads
+    _pre_hooks = _NO_HOOKS      # output_nr -> [hook(grad) -> grad or None]
+    _non_differentiable = ()
+    materialize_grads = True
 
     def __init__(self, fn):
         self._fn = fn
-        self.next_functions = ()
-        self.needs_input_grad = ()
-        self._saved = None
-        self._freed = False
-        self._out_meta = []        # (shape, dtype, device) per output, to materialize zero grads
-        self._pre_hooks = {}       # output_nr -> [hook(grad) -> grad or None]
-        self._non_differentiable = ()
-        self.materialize_grads = True
 
     def name(self):
         # PyTorch's naming: built-in ops 'MulBackward0', custom Functions 'MyFnBackward'
@@ -72,6 +79,8 @@ class Node:
         pass  # in-place custom Functions are rebased by Tensor's in-place machinery
 
     def register_prehook(self, hook, output_nr=0):
+        if self._pre_hooks is _NO_HOOKS:
+            self._pre_hooks = {}
         self._pre_hooks.setdefault(output_nr, []).append(hook)
 
     # -- engine API ------------------------------------------------------------------------
@@ -134,31 +143,30 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor
-
+        Tensor = _tensor.Tensor
         ctx = Node(cls)
         if cls._name_override:
             ctx._name = cls._name_override
-        is_tensor = [isinstance(a, Tensor) for a in args]
-        needs = tuple(t and a.requires_grad for t, a in zip(is_tensor, args))
-        track = grad_mode.is_grad_enabled() and any(needs)
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx.needs_input_grad = needs
         prev = grad_mode._set(False)
         try:
             outputs = cls.forward(ctx, *args, **kwargs)
         finally:
             grad_mode._set(prev)
-        if not track:
+        if not (prev and any(needs)):  # grad mode off or no input requires grad: no node
             ctx._saved = None
             return outputs
-        ctx.next_functions = tuple(edge_of(a) if t else (None, 0) for t, a in zip(is_tensor, args))
+        ctx.next_functions = tuple(edge_of(a) if isinstance(a, Tensor) else (None, 0) for a in args)
+        ctx._out_meta = []
         outs = outputs if isinstance(outputs, tuple) else (outputs,)
         for i, out in enumerate(outs):
             if not isinstance(out, Tensor):
                 ctx._out_meta.append(None)
                 continue
-            ctx._out_meta.append((out.shape, out.dtype, out.device))
-            if out.dtype.is_floating_point and id(out) not in ctx._non_differentiable:
+            dtype = out.dtype
+            ctx._out_meta.append((out.shape, dtype, out._device))
+            if dtype.is_floating_point and id(out) not in ctx._non_differentiable:
                 out.grad_fn, out._output_nr, out._requires_grad = ctx, i, True
         return outputs
 
