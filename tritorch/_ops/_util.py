@@ -1,6 +1,7 @@
 """Helpers shared by the ops: wrapping backend arrays, device checks, dims, broadcast grads."""
 from .. import _dtype
 from .._device import CPU
+from ..autograd import grad_mode
 from ..tensor import Tensor  # bound once: these two run several times per op
 
 
@@ -12,8 +13,24 @@ def is_tensor(x):
     return isinstance(x, Tensor)
 
 
+def needs_graph(*xs):
+    """Whether an op over xs records a node: grad mode is on and a tensor among xs requires grad."""
+    if not grad_mode._enabled:
+        return False
+    for x in xs:
+        if isinstance(x, Tensor) and x._requires_grad:
+            return True
+    return False
+
+
 def common_device(*xs):
     """The device an op over xs runs on. 0-d CPU tensors ride along with cuda ones, as in PyTorch."""
+    if len(xs) == 2:  # the usual binary op: both tensors on one device, or a tensor and a scalar
+        a, b = xs
+        if isinstance(a, Tensor) and (not isinstance(b, Tensor) or b._device is a._device):
+            return a._device
+        if isinstance(b, Tensor) and not isinstance(a, Tensor):
+            return b._device
     devices = {x.device for x in xs if is_tensor(x) and not (x.device.type == "cpu" and x.dim() == 0)}
     if not devices:
         devices = {x.device for x in xs if is_tensor(x)}
@@ -26,9 +43,9 @@ def common_device(*xs):
 
 def data_on(x, device, dtype=None):
     """Backend data of x on `device` (moving 0-d CPU tensors), or the Python scalar itself."""
-    if not is_tensor(x):
+    if not isinstance(x, Tensor):
         return x
-    if x.device != device:
+    if x._device is not device and x._device != device:
         x = x.to(device)
     if dtype is not None and x.dtype is not dtype:
         return x._b.cast(x._data, dtype.np)
@@ -85,8 +102,10 @@ def float_dtype(d):
 
 def check_broadcast(a, b):
     """PyTorch's error for operands whose shapes do not broadcast."""
-    sa = a.shape if is_tensor(a) else ()
-    sb = b.shape if is_tensor(b) else ()
+    sa = a._data.shape if isinstance(a, Tensor) else ()
+    sb = b._data.shape if isinstance(b, Tensor) else ()
+    if sa == sb:
+        return
     for i in range(1, min(len(sa), len(sb)) + 1):
         x, y = sa[-i], sb[-i]
         if x != y and x != 1 and y != 1:

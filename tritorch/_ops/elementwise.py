@@ -3,7 +3,9 @@ import math
 
 from .. import _dtype
 from ..autograd.function import Function
-from ._util import check_broadcast, common_device, data_on, float_dtype, grad_for, is_tensor, meta_of, wrap
+from .._dispatch import backend_for
+from ._util import (check_broadcast, common_device, data_on, float_dtype, grad_for, is_tensor, meta_of,
+                    needs_graph, wrap)
 
 # -- unary ----------------------------------------------------------------------------------
 # name -> gradient as a function of (input x, output y, grad g); None: not differentiable.
@@ -109,23 +111,28 @@ BINARY_GRADS = {
 _SAVES = {"add": (False, False), "sub": (False, False), "pow": (True, True)}
 
 
+def binary(op, a, b):
+    """op(a, b) as a new Tensor, no graph: broadcast, on the operands' common device, in PyTorch's
+    promoted dtype (bool for comparisons and logical ops). One of a, b may be a Python scalar."""
+    device = common_device(a, b)
+    check_broadcast(a, b)
+    dtype = _dtype.result_type(a, b)
+    if op in ("div", "atan2"):
+        dtype = float_dtype(dtype)
+    if op in _LOGICAL:
+        dtype = _dtype.bool_
+    _check_dtypes(op, a, b, dtype)
+    data = backend_for(device).binary(op, data_on(a, device), data_on(b, device), dtype.np)
+    return wrap(data, device)
+
+
 class Binary(Function):
     op = None
 
     @staticmethod
     def forward(ctx, a, b):
         op = ctx._fn.op
-        device = common_device(a, b)
-        check_broadcast(a, b)
-        dtype = _dtype.result_type(a, b)
-        if op in ("div", "atan2"):
-            dtype = float_dtype(dtype)
-        if op in _LOGICAL:
-            dtype = _dtype.bool_
-        _check_dtypes(op, a, b, dtype)
-        backend = a._b if is_tensor(a) and a.device == device else b._b
-        data = backend.binary(op, data_on(a, device), data_on(b, device), dtype.np)
-        out = wrap(data, device)
+        out = binary(op, a, b)
         keep_in, keep_out = _SAVES.get(op, (True, False))
         ctx.save_for_backward(a if keep_in and is_tensor(a) else None, b if keep_in and is_tensor(b) else None,
                               out if keep_out else None)
@@ -173,7 +180,9 @@ def _binary_op(name):
     def op(input, other):
         if not is_tensor(input) and not is_tensor(other):
             raise TypeError(f"{name}(): expected at least one Tensor argument")
-        return fn_cls.apply(input, other)
+        if needs_graph(input, other):
+            return fn_cls.apply(input, other)
+        return binary(name, input, other)
     op.__name__ = name
     op.__doc__ = f"{name}(input, other) elementwise with broadcasting and PyTorch's type promotion."
     op.fn_cls = fn_cls
