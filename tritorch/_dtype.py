@@ -73,6 +73,9 @@ def set_default_dtype(d):
 
 def from_numpy_dtype(np_dtype):
     """The tritorch dtype of a numpy dtype; TypeError for types tritorch has not (complex, uint16...)."""
+    found = _FROM_NP.get(np_dtype)  # the usual call: an array's numpy dtype, no np.dtype() needed
+    if found is not None:
+        return found
     try:
         return _FROM_NP[np.dtype(np_dtype)]
     except KeyError:
@@ -123,16 +126,31 @@ def scalar_dtype(value):
 def result_type(*operands):
     """dtype of an op over tensors and Python scalars, by PyTorch's three priority levels:
     tensors with dims > 0-d tensors > Python scalars. A lower level only matters when its
-    category (bool < int < float) is higher than what the levels above it produced."""
+    category (bool < int < float) is higher than what the levels above it produced.
+    Results are cached by the operands' (dtype, level) pairs."""
+    kinds = tuple(map(_kind, operands))
+    out = _RESULT_TYPES.get(kinds)
+    if out is None:
+        out = _result_type(kinds)
+        if len(kinds) <= 3:
+            _RESULT_TYPES[kinds] = out
+    return out
+
+
+_RESULT_TYPES = {}  # ((dtype, level), ...) -> result dtype
+
+
+def _kind(x):
+    """(dtype, level) of one operand: level 0 a tensor with dims, 1 a 0-d tensor, 2 a Python scalar."""
+    d = getattr(x, "dtype", None)
+    if isinstance(d, dtype) and hasattr(x, "shape"):
+        return d, (0 if len(x.shape) else 1)
+    return scalar_dtype(x), 2
+
+
+def _result_type(kinds):
     levels = [None, None, None]
-    for x in operands:
-        if hasattr(x, "dtype") and hasattr(x, "shape") and isinstance(x.dtype, dtype):
-            lvl, d = (0 if len(x.shape) else 1), x.dtype
-        else:
-            lvl = 2
-            d = scalar_dtype(x)
-            if d.is_floating_point:
-                d = _default_float
+    for d, lvl in kinds:
         levels[lvl] = d if levels[lvl] is None else promote_types(levels[lvl], d)
     out = None
     for d in levels:
