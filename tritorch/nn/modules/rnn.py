@@ -11,7 +11,8 @@ hidden projection, through the fused linear primitive):
   :math:`h' = (1 - z) n + z h`
 
 Every weight and bias starts as :math:`U(-1/\sqrt{hidden\_size}, 1/\sqrt{hidden\_size})`.
-Packed sequences are not supported.
+A PackedSequence input (nn.utils.rnn) runs each step on the sequences still running at that step,
+so h_n holds every sequence's state at its own last step, and the output is a PackedSequence.
 """
 import math
 import numbers
@@ -21,6 +22,7 @@ import tritorch
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, _padded_steps
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -152,6 +154,8 @@ class RNNBase(Module):
         Returns (output (L, N, D * H_out), h_n) (LSTM: (output, (h_n, c_n)))."""
         name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(self.mode, self.mode)
         lstm = self.mode == "LSTM"
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if input.dim() not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D instead")
         batched = input.dim() == 3
@@ -181,8 +185,32 @@ class RNNBase(Module):
             c_n = None if c_n is None else c_n.squeeze(1)
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
-    def _run(self, x, h0, c0):
-        """x: (L, N, H_in) -> (output (L, N, D * H_out), h_n, c_n)."""
+    def _forward_packed(self, input, hx):
+        """PackedSequence in, PackedSequence out; hx and h_n in the caller's batch order."""
+        lstm = self.mode == "LSTM"
+        x, batch_sizes = _padded_steps(input)
+        n = batch_sizes[0]
+        h0, c0 = (hx if hx is not None else (None, None)) if lstm else (hx, None)
+        if input.sorted_indices is not None:
+            h0, c0 = (None if h is None else h.index_select(1, input.sorted_indices) for h in (h0, c0))
+        out_size = self.proj_size if self.proj_size > 0 else self.hidden_size
+        rows = self.num_layers * self._directions
+        if h0 is None:
+            h0 = tritorch.zeros((rows, n, out_size), dtype=x.dtype, device=x.device)
+        if lstm and c0 is None:
+            c0 = tritorch.zeros((rows, n, self.hidden_size), dtype=x.dtype, device=x.device)
+        self._check(x, n, h0, c0)
+        output, h_n, c_n = self._run(x, h0, c0, batch_sizes)
+        data = tritorch.cat([output[t, :b] for t, b in enumerate(batch_sizes)], 0)
+        output = PackedSequence(data, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
+        if input.unsorted_indices is not None:
+            h_n, c_n = (None if h is None else h.index_select(1, input.unsorted_indices) for h in (h_n, c_n))
+        return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+    def _run(self, x, h0, c0, batch_sizes=None):
+        """x: (L, N, H_in) -> (output (L, N, D * H_out), h_n, c_n). With batch_sizes (packed input,
+        longest first), step t updates only the first batch_sizes[t] rows; the others keep their
+        state, so h_n is each sequence's state at its own last step."""
         length = x.shape[0]
         h_n, c_n = [], []
         for layer in range(self.num_layers):
@@ -194,7 +222,13 @@ class RNNBase(Module):
                 h, c = h0[row], None if c0 is None else c0[row]
                 ys = [None] * length
                 for t in (range(length) if d == 0 else reversed(range(length))):
-                    h, c = _step(self.mode, gx[t], h, c, w_hh, b_hh, w_hr)
+                    b = x.shape[1] if batch_sizes is None else batch_sizes[t]
+                    if b == x.shape[1]:
+                        h, c = _step(self.mode, gx[t], h, c, w_hh, b_hh, w_hr)
+                    else:
+                        hb, cb = _step(self.mode, gx[t][:b], h[:b], None if c is None else c[:b], w_hh, b_hh, w_hr)
+                        h = tritorch.cat([hb, h[b:]])
+                        c = None if c is None else tritorch.cat([cb, c[b:]])
                     ys[t] = h
                 outs.append(tritorch.stack(ys) if length else x.new_zeros((0, x.shape[1], h.shape[-1])))
                 h_n.append(h)
