@@ -1,4 +1,6 @@
 """Elementwise primitives: unary math, binary math with broadcasting, casts, where, clamp."""
+import math
+
 import ml_dtypes
 import numpy as np
 
@@ -7,22 +9,48 @@ __all__ = ["unary", "binary", "where", "cast", "clamp", "copy_", "erf"]
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
 
 
+# erf(x) / x = P(x^2) on |x| < 1, and erfc(x) exp(x^2) = Q(1 / (1 + x / 2)) on 1 <= x <= 4 (float32 erf
+# is 1 past 3.92): least-squares fits in float64 against math.erf at Chebyshev nodes (relative error
+# 2e-9 and 4e-11), evaluated in float32 the result is within 2.5 ulp (1.6e-7) of the true value everywhere.
+_ERF_SMALL = (1.128379167, -0.3761262987, 0.1128362567, -0.02685539705, 0.00519121376, -0.0008034804819,
+              7.933350236e-05)
+_ERFC_BIG = (-0.0001151242571, 0.2842319495, 0.2648297626, 0.325803857, -0.04533343175, 0.4653850989,
+             -0.3694109234, 0.05942720781, 0.015290576)
+_erf64 = np.frompyfunc(math.erf, 1, 1)
+
+
+def _horner(z, coefs):
+    acc = np.full_like(z, coefs[-1])
+    for c in coefs[-2::-1]:
+        acc *= z
+        acc += c
+    return acc
+
+
 def erf(x):
-    """erf in float64 to ~1e-13: Taylor series below |x| = 3, the erfc continued fraction above."""
-    x = np.asarray(x, np.float64)
+    """erf elementwise. float64: the C library's erf per element (exact to float64); float32 and
+    narrower: the two fits above in float32 (float16/bfloat16 inputs are computed in float32)."""
+    x = np.asarray(x)
+    if x.dtype == np.float64:
+        return _erf64(x).astype(np.float64) if x.ndim else np.float64(math.erf(x))
+    shape, x = x.shape, x.astype(np.float32, copy=False).reshape(-1)
     ax = np.abs(x)
-    small = np.minimum(ax, 3.0)
-    term, total, x2 = small.copy(), small.copy(), small * small
-    for n in range(1, 60):
-        term = term * (-x2) / n
-        total = total + term / (2 * n + 1)
-    big = np.maximum(ax, 3.0)
-    t = big.copy()
-    for k in range(40, 0, -1):
-        t = big + (k / 2) / t
-    erfc_big = np.exp(-big * big) / np.sqrt(np.pi) / t
-    out = np.where(ax < 3.0, total * (2 / np.sqrt(np.pi)), 1.0 - erfc_big)
-    return np.copysign(out, x)
+    u = np.minimum(ax, 1.0)
+    u *= u
+    small = _horner(u, _ERF_SMALL)
+    small *= x
+    b = np.clip(ax, 1.0, 4.0)
+    t = b * 0.5
+    t += 1.0
+    np.reciprocal(t, out=t)
+    big = _horner(t, _ERFC_BIG)
+    np.square(b, out=b)
+    np.negative(b, out=b)
+    np.exp(b, out=b)
+    big *= b
+    np.subtract(1.0, big, out=big)
+    np.copysign(big, x, out=big)
+    return np.where(ax < 1.0, small, big).reshape(shape)
 
 
 def _sigmoid(x):

@@ -1,18 +1,20 @@
 """Fused neural-network primitives on numpy arrays: linear (+ activation), layer/RMS norm,
-cross-entropy, convolution (im2col through stride tricks) and pooling.
+cross-entropy and pooling (convolution: conv.py).
 
 Each is one function that the cuda backend maps to one Triton kernel. Inputs are raw arrays
 and plain Python values; float16/bfloat16 compute in float32 and round back, statistics
 (mean, rstd, lse) are float32 (float64 for float64 inputs).
 """
+import math
+
 import ml_dtypes
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
+from .conv import _pad_input, _windows
 from .elementwise import _sigmoid, erf
 
-__all__ = ["linear", "layer_norm", "rms_norm", "cross_entropy", "conv2d", "conv2d_input_grad",
-           "conv2d_weight_grad", "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
+__all__ = ["linear", "layer_norm", "rms_norm", "cross_entropy", "max_pool2d", "max_pool2d_backward", "avg_pool2d",
+           "avg_pool2d_backward"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
 
@@ -32,7 +34,7 @@ def _activate(z, activation):
     if activation == "relu":
         return np.maximum(z, 0)
     if activation == "gelu":
-        return z * 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
+        return z * 0.5 * (1.0 + erf(z * (1.0 / math.sqrt(2.0))))  # a Python float keeps z's dtype
     if activation == "gelu_tanh":
         return 0.5 * z * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (z + 0.044715 * z ** 3)))
     if activation == "silu":
@@ -98,89 +100,20 @@ def cross_entropy(logits, target, weight, ignore_index, label_smoothing):
         bad = int(t[(t < 0) | (t >= c)][0])
         raise IndexError(f"Target {bad} is out of bounds.")
     m = x.max(axis=1, keepdims=True) if c else np.zeros((n, 1), x.dtype)
-    m = np.where(np.isfinite(m), m, 0)
-    z = x - m  # shifted logits: the loss is formed from these, so no precision is lost at large |x|
-    log_sum = np.log(np.exp(z).sum(axis=1))
-    w = None if weight is None else weight.astype(x.dtype, copy=False)
-    nll = log_sum - z[np.arange(n), t]
-    if w is not None:
-        nll = nll * w[t]
-    loss = (1.0 - label_smoothing) * nll
-    if label_smoothing:
-        neg = log_sum[:, None] - z
-        smooth = (neg * w).sum(axis=1) if w is not None else neg.sum(axis=1)
-        loss = loss + label_smoothing / c * smooth
+    m = np.where(m == -np.inf, 0, m)  # a row of -inf: NaN from log(0) - -inf; a +inf or NaN logit: NaN (PyTorch)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = x - m  # shifted logits: the loss is formed from these, so no precision is lost at large |x|
+        log_sum = np.log(np.exp(z).sum(axis=1))
+        w = None if weight is None else weight.astype(x.dtype, copy=False)
+        nll = log_sum - z[np.arange(n), t]
+        if w is not None:
+            nll = nll * w[t]
+        loss = (1.0 - label_smoothing) * nll
+        if label_smoothing:
+            neg = log_sum[:, None] - z
+            smooth = (neg * w).sum(axis=1) if w is not None else neg.sum(axis=1)
+            loss = loss + label_smoothing / c * smooth
     return np.where(keep, loss, 0).astype(x.dtype), log_sum + m[:, 0]
-
-
-# -- convolution (NCHW, im2col through strided views) -----------------------------------------------
-def _pad_input(x, padding, value=0):
-    (pt, pb), (pl, pr) = padding
-    if not (pt or pb or pl or pr):
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
-
-
-def _out_size(size, k, stride, pad, dilation):
-    return (size + pad - dilation * (k - 1) - 1) // stride + 1
-
-
-def _windows(xp, kh, kw, stride, dilation, ho, wo):
-    """View of padded input (N, C, Hp, Wp) as (N, C, kh, kw, Ho, Wo) without a copy."""
-    sn, sc, sh, sw = xp.strides
-    (st_h, st_w), (dh, dw) = stride, dilation
-    return as_strided(xp, (xp.shape[0], xp.shape[1], kh, kw, ho, wo),
-                      (sn, sc, sh * dh, sw * dw, sh * st_h, sw * st_w), writeable=False)
-
-
-def conv2d(x, w, b, stride, padding, dilation, groups):
-    """x: (N, C, H, W); w: (O, C // groups, kh, kw); b: (O,) or None; padding ((top, bottom),
-    (left, right)); stride, dilation: (h, w) -> (N, O, Ho, Wo), x's dtype."""
-    xf, wf = _up(x), _up(w)
-    n, c, h, wd = x.shape
-    o, cg, kh, kw = w.shape
-    ho = _out_size(h, kh, stride[0], sum(padding[0]), dilation[0])
-    wo = _out_size(wd, kw, stride[1], sum(padding[1]), dilation[1])
-    cols = _windows(_pad_input(xf, padding), kh, kw, stride, dilation, ho, wo)
-    cols = cols.reshape(n, groups, cg, kh, kw, ho, wo)
-    wg = wf.reshape(groups, o // groups, cg, kh, kw)
-    y = np.einsum("ngckhxy,gockh->ngoxy", cols, wg, optimize=True).reshape(n, o, ho, wo)
-    if b is not None:
-        y = y + _up(b)[None, :, None, None]
-    return y.astype(x.dtype, copy=False)
-
-
-def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
-    """d(conv2d)/d(x) for output gradient g (N, O, Ho, Wo): (N, C, H, W). Scatters the column
-    gradient back with one strided add per kernel tap (kh * kw numpy ops, no per-pixel loop)."""
-    gf, wf = _up(g), _up(w)
-    n, o, ho, wo = g.shape
-    _, cg, kh, kw = w.shape
-    h, wd = input_hw
-    (pt, pb), (pl, pr) = padding
-    sh, sw = stride
-    dh, dw = dilation
-    gcols = np.einsum("ngoxy,gockh->ngckhxy", gf.reshape(n, groups, o // groups, ho, wo),
-                      wf.reshape(groups, o // groups, cg, kh, kw), optimize=True).reshape(n, groups * cg, kh, kw, ho, wo)
-    hp, wp = h + pt + pb, wd + pl + pr
-    # rows/cols a window can reach past the padded input (stride leftovers) get dropped below
-    gx = np.zeros((n, groups * cg, max(hp, (ho - 1) * sh + (kh - 1) * dh + 1),
-                   max(wp, (wo - 1) * sw + (kw - 1) * dw + 1)), gcols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            gx[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw] += gcols[:, :, i, j]
-    return gx[:, :, pt:pt + h, pl:pl + wd].astype(g.dtype, copy=False)
-
-
-def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
-    """d(conv2d)/d(w) for output gradient g (N, O, Ho, Wo) and input x (N, C, H, W): weight_shape."""
-    gf, xf = _up(g), _up(x)
-    n, o, ho, wo = g.shape
-    _, cg, kh, kw = weight_shape
-    cols = _windows(_pad_input(xf, padding), kh, kw, stride, dilation, ho, wo)
-    cols = cols.reshape(n, groups, cg, kh, kw, ho, wo)
-    gw = np.einsum("ngoxy,ngckhxy->gockh", gf.reshape(n, groups, o // groups, ho, wo), cols, optimize=True)
-    return gw.reshape(weight_shape).astype(g.dtype, copy=False)
 
 
 # -- pooling ----------------------------------------------------------------------------------------
@@ -202,28 +135,56 @@ def _pool_geometry(x, kernel, stride, padding, dilation, ceil_mode):
     return ho, wo, ((padding[0], padding[0] + eb), (padding[1], padding[1] + er))
 
 
+def _first_inside(start, dilation):
+    """The first tap position >= 0 of windows starting at `start` (negative inside the padding)."""
+    return np.where(start < 0, start + (-start + dilation - 1) // dilation * dilation, start)
+
+
 def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
-    """x: (N, C, H, W) -> (values (N, C, Ho, Wo), indices int64 into the flattened H * W plane)."""
+    """x: (N, C, H, W) -> (values (N, C, Ho, Wo), indices int64 into the flattened H * W plane).
+
+    One pass per kernel tap over strided views, PyTorch's CPU rule: a tap replaces the running
+    maximum when it is greater or NaN (NaN propagates); padding never wins."""
     n, c, h, w = x.shape
-    xf = _up(x)
+    (kh, kw), (dh, dw) = kernel, dilation
     ho, wo, pads = _pool_geometry(x, kernel, stride, padding, dilation, ceil_mode)
-    win = _windows(_pad_input(xf, pads, -np.inf), kernel[0], kernel[1], stride, dilation, ho, wo)
-    flat = win.reshape(n, c, kernel[0] * kernel[1], ho, wo)
-    nan = np.isnan(flat)
-    arg = np.argmax(np.where(nan, np.inf, flat), axis=2)  # NaN propagates, as in PyTorch
-    values = np.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
-    ki, kj = np.divmod(arg, kernel[1])
-    rows = np.arange(ho)[:, None] * stride[0] + ki * dilation[0] - padding[0]
-    cols = np.arange(wo)[None, :] * stride[1] + kj * dilation[1] - padding[1]
-    return values.astype(x.dtype, copy=False), (rows * w + cols).astype(np.int64)
+    xf = _up(x)
+    win = _windows(_pad_input(xf, pads, -np.inf), kh, kw, stride, dilation, ho, wo)
+    r0 = np.arange(ho) * stride[0] - padding[0]
+    c0 = np.arange(wo) * stride[1] - padding[1]
+    # the running argmax as a tap number (small ints: less memory traffic), starting at the first
+    # tap inside the input, which PyTorch reports for a window of -inf
+    first = (_first_inside(r0, dh) - r0)[:, None] // dh * kw + (_first_inside(c0, dw) - c0)[None, :] // dw
+    tap_dtype = np.int16 if kh * kw < 2 ** 15 else np.int64
+    best = np.full((n, c, ho, wo), -np.inf, win.dtype)
+    tap = np.broadcast_to(first.astype(tap_dtype), best.shape).copy()
+    upd = np.empty(best.shape, np.bool_)
+    nan = np.empty(best.shape, np.bool_) if np.isnan(xf).any() else None
+    step = np.empty(best.shape, tap_dtype)
+    # branch-free updates (a masked copy mispredicts on random data): taps come in increasing
+    # order, so tap = max(tap, k * updated) picks k exactly where this tap won
+    for i in range(kh):
+        for j in range(kw):
+            v = win[:, :, i, j]
+            np.greater(v, best, out=upd)
+            if nan is not None:
+                np.not_equal(v, v, out=nan)
+                upd |= nan
+            np.maximum(best, v, out=best)  # NaN propagates
+            np.multiply(upd, tap_dtype(i * kw + j), out=step)
+            np.maximum(tap, step, out=tap)
+    ki, kj = np.divmod(tap.astype(np.int64), kw)
+    index = (ki * dh + r0[:, None]) * w + (kj * dw + c0[None, :])
+    return best.astype(x.dtype, copy=False), index
 
 
 def max_pool2d_backward(g, indices, input_shape):
     """Scatter-add g (N, C, Ho, Wo) to the argmax positions `indices`: (N, C, H, W)."""
     n, c, h, w = input_shape
-    out = np.zeros((n * c, h * w), _up(g).dtype)
-    rows = np.repeat(np.arange(n * c), indices[0, 0].size)
-    np.add.at(out, (rows, indices.reshape(-1)), _up(g).reshape(-1))
+    gf = _up(g)
+    out = np.zeros(n * c * h * w, gf.dtype)
+    planes = np.arange(n * c, dtype=np.int64)[:, None] * (h * w)
+    np.add.at(out, (indices.reshape(n * c, -1) + planes).reshape(-1), gf.reshape(-1))  # 1-D add.at: numpy's fast path
     return out.reshape(input_shape).astype(g.dtype, copy=False)
 
 

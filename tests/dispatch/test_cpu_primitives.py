@@ -1,0 +1,122 @@
+"""The CPU backend's heavy primitives against float64 references written out the slow, obvious way:
+erf (a fitted float32 form), conv2d and its gradients (im2col in chunks), max pooling (one
+pass per tap)."""
+import math
+
+import numpy as np
+import pytest
+
+from tritorch._dispatch.cpu import conv as cpu_conv
+from tritorch._dispatch.cpu import nn as cpu_nn
+from tritorch._dispatch.cpu.elementwise import erf
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def test_erf_float32_within_three_ulp_on_a_dense_grid():
+    x = np.concatenate([np.linspace(-8, 8, 400_001), [1e-38, -1e-30, 1e-8, 0.999999, 1.0, 1.000001, 3.9, 4.1]])
+    x32 = x.astype(np.float32)
+    ref = _erf(x32.astype(np.float64))
+    got = erf(x32)
+    assert got.dtype == np.float32
+    ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got - ref) / ulp) <= 3.0
+    assert np.max(np.abs(got - ref)) <= 2.5e-7
+
+
+def test_erf_specials_and_float64_exact(rng):
+    got = erf(np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], np.float32))
+    assert np.isnan(got[0]) and got[1] == 1 and got[2] == -1 and got[3] == 0 and np.signbit(got[4])
+    x = rng.standard_normal((5, 7)) * 3
+    assert np.array_equal(erf(x), _erf(x))  # float64 keeps the C library's erf
+    assert erf(np.float32(0.5)).shape == ()
+
+
+def _conv_ref(x, w, stride, padding, dilation, groups):
+    """Direct float64 loops over output channels and taps."""
+    (pt, pb), (pl, pr) = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    n, c, hp, wp = xp.shape
+    o, cg, kh, kw = w.shape
+    ho = (hp - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (wp - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    y = np.zeros((n, o, ho, wo))
+    og = o // groups
+    for oc in range(o):
+        g = oc // og
+        for i in range(kh):
+            for j in range(kw):
+                r, s = i * dilation[0], j * dilation[1]
+                patch = xp[:, g * cg:(g + 1) * cg, r:r + stride[0] * (ho - 1) + 1:stride[0],
+                           s:s + stride[1] * (wo - 1) + 1:stride[1]]
+                y[:, oc] += np.einsum("nchw,c->nhw", patch, w[oc, :, i, j])
+    return y
+
+
+@pytest.mark.parametrize("chunk", [1 << 24, 64])  # 64 bytes: one sample per chunk
+@pytest.mark.parametrize("geo", [
+    ((5, 6, 9, 7), (4, 3, 3, 2), (2, 1), ((1, 0), (2, 1)), (1, 2), 2),
+    ((3, 4, 8, 8), (6, 4, 1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+    ((2, 3, 11, 6), (5, 3, 3, 3), (3, 2), ((1, 1), (1, 1)), (2, 1), 1),
+    ((2, 4, 6, 5), (4, 1, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 4),
+])
+def test_conv2d_and_gradients_match_direct_loops(rng, monkeypatch, chunk, geo):
+    monkeypatch.setattr(cpu_conv, "_CHUNK_BYTES", chunk)
+    x_shape, w_shape, stride, padding, dilation, groups = geo
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    b = rng.standard_normal(w_shape[0]).astype(np.float32)
+    y = cpu_conv.conv2d(x, w, b, stride, padding, dilation, groups)
+    ref = _conv_ref(x.astype(np.float64), w.astype(np.float64), stride, padding, dilation, groups)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y, ref + b[:, None, None], rtol=1e-5, atol=1e-4)
+    # gradients: <g, conv(x, w)> is linear in x and in w; compare against finite sums of the reference
+    g = rng.standard_normal(ref.shape)
+    gx = cpu_conv.conv2d_input_grad(g.astype(np.float32), w, x_shape[2:], stride, padding, dilation, groups)
+    gw = cpu_conv.conv2d_weight_grad(g.astype(np.float32), x, w_shape, stride, padding, dilation, groups)
+    dx, dw = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    lin_x = np.sum(g * _conv_ref(dx, w.astype(np.float64), stride, padding, dilation, groups))
+    lin_w = np.sum(g * _conv_ref(x.astype(np.float64), dw, stride, padding, dilation, groups))
+    assert gx.shape == x_shape and gw.shape == w_shape
+    np.testing.assert_allclose(np.sum(gx * dx), lin_x, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(np.sum(gw * dw), lin_w, rtol=1e-4, atol=1e-3)
+
+
+def _maxpool_ref(x, k, s, p, d, ho, wo):
+    """PyTorch's CPU loop: the first maximum wins, a NaN replaces the running maximum."""
+    n, c, h, w = x.shape
+    val = np.full((n, c, ho, wo), -np.inf, x.dtype)
+    idx = np.zeros((n, c, ho, wo), np.int64)
+    for a in range(n):
+        for b in range(c):
+            for r in range(ho):
+                for q in range(wo):
+                    best, arg = -np.inf, None
+                    for i in range(k[0]):
+                        for j in range(k[1]):
+                            y, z = r * s[0] - p[0] + i * d[0], q * s[1] - p[1] + j * d[1]
+                            if 0 <= y < h and 0 <= z < w:
+                                arg = y * w + z if arg is None else arg
+                                v = x[a, b, y, z]
+                                if v > best or np.isnan(v):
+                                    best, arg = v, y * w + z
+                    val[a, b, r, q], idx[a, b, r, q] = best, arg
+    return val, idx
+
+
+@pytest.mark.parametrize("k, s, p, d, ceil", [((2, 2), (2, 2), (0, 0), (1, 1), False),
+                                              ((3, 2), (2, 1), (1, 1), (1, 2), True),
+                                              ((3, 3), (1, 2), (1, 0), (2, 1), False)])
+def test_max_pool2d_ties_nan_and_padding_as_pytorch(rng, k, s, p, d, ceil):
+    x = rng.integers(-2, 3, (2, 3, 7, 9)).astype(np.float32)  # many ties
+    x[rng.random(x.shape) < 0.1] = np.nan
+    x[rng.random(x.shape) < 0.2] = -np.inf
+    val, idx = cpu_nn.max_pool2d(x, k, s, p, d, ceil)
+    ref_val, ref_idx = _maxpool_ref(x, k, s, p, d, *val.shape[2:])
+    assert np.array_equal(val, ref_val, equal_nan=True)
+    assert np.array_equal(idx, ref_idx)
+    g = rng.standard_normal(val.shape).astype(np.float32)
+    gx = cpu_nn.max_pool2d_backward(g, idx, x.shape)
+    ref = np.zeros(x.size // (2 * 3) * 6)
+    np.add.at(ref, (idx + np.arange(6).reshape(2, 3, 1, 1) * 63).reshape(-1), g.reshape(-1).astype(np.float64))
+    np.testing.assert_allclose(gx.reshape(-1), ref, rtol=1e-6, atol=1e-6)

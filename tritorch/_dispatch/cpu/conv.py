@@ -1,0 +1,145 @@
+"""2-D convolution (NCHW) and its two gradients as im2col + one BLAS matmul per batch chunk.
+
+The column matrix of a chunk of samples, (nb, groups, C/groups * kh * kw, Ho * Wo), is filled
+with one strided copy from a view of the padded input; the chunk size keeps that buffer under
+`_CHUNK_BYTES`, so working memory stays bounded whatever the batch. The input gradient goes the
+other way: one matmul to the column gradient, then one strided add per kernel tap (col2im).
+"""
+import ml_dtypes
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = ["conv2d", "conv2d_input_grad", "conv2d_weight_grad"]
+
+_LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
+_CHUNK_BYTES = 16 << 20
+
+
+def _up(a):
+    return a.astype(np.float32) if a is not None and a.dtype in _LOW else a
+
+
+def _pad_input(x, padding, value=0):
+    (pt, pb), (pl, pr) = padding
+    if not (pt or pb or pl or pr):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
+
+
+def _out_size(size, k, stride, pad, dilation):
+    return (size + pad - dilation * (k - 1) - 1) // stride + 1
+
+
+def _windows(xp, kh, kw, stride, dilation, ho, wo):
+    """View of padded input (N, C, Hp, Wp) as (N, C, kh, kw, Ho, Wo) without a copy."""
+    sn, sc, sh, sw = xp.strides
+    (st_h, st_w), (dh, dw) = stride, dilation
+    return as_strided(xp, (xp.shape[0], xp.shape[1], kh, kw, ho, wo),
+                      (sn, sc, sh * dh, sw * dw, sh * st_h, sw * st_w), writeable=False)
+
+
+def _chunk(n, per_sample_bytes):
+    return max(1, min(n, _CHUNK_BYTES // max(per_sample_bytes, 1)))
+
+
+class _Columns:
+    """im2col of one convolution: `get(lo, hi)` -> (hi - lo, groups, K, Ho * Wo) for samples lo:hi
+    (a view when the kernel is 1x1 with stride 1, else a copy into one reused buffer)."""
+
+    def __init__(self, x, kh, kw, stride, padding, dilation, groups, ho, wo):
+        self.n, c = x.shape[:2]
+        self.groups, self.k, self.l = groups, c // groups * kh * kw, ho * wo
+        self.direct = kh == kw == 1 and stride == (1, 1) and not any(sum(padding, ()))
+        if self.direct:
+            self.x = np.ascontiguousarray(x).reshape(self.n, groups, self.k, self.l)
+        else:
+            self.win = _windows(_pad_input(x, padding), kh, kw, stride, dilation, ho, wo)
+        self.step = _chunk(self.n, groups * self.k * self.l * x.dtype.itemsize)
+        self.buf = None
+
+    def get(self, lo, hi):
+        if self.direct:
+            return self.x[lo:hi]
+        if self.buf is None:
+            self.buf = np.empty((self.step, self.groups, self.k, self.l), self.win.dtype)
+        out = self.buf[:hi - lo]
+        np.copyto(out.reshape(self.win[lo:hi].shape), self.win[lo:hi])
+        return out
+
+
+def _geometry(hw, w_shape, stride, padding, dilation):
+    kh, kw = w_shape[2:]
+    ho = _out_size(hw[0], kh, stride[0], sum(padding[0]), dilation[0])
+    wo = _out_size(hw[1], kw, stride[1], sum(padding[1]), dilation[1])
+    return kh, kw, ho, wo
+
+
+def conv2d(x, w, b, stride, padding, dilation, groups):
+    """x: (N, C, H, W); w: (O, C // groups, kh, kw); b: (O,) or None; padding ((top, bottom),
+    (left, right)); stride, dilation: (h, w) -> (N, O, Ho, Wo), x's dtype."""
+    xf, wf = _up(x), _up(w)
+    n, o = x.shape[0], w.shape[0]
+    kh, kw, ho, wo = _geometry(x.shape[2:], w.shape, stride, padding, dilation)
+    cols = _Columns(xf, kh, kw, stride, padding, dilation, groups, ho, wo)
+    wg = wf.reshape(groups, o // groups, cols.k).astype(xf.dtype, copy=False)
+    y = np.empty((n, groups, o // groups, cols.l), np.result_type(xf, wf))
+    for lo in range(0, n, cols.step):
+        hi = min(n, lo + cols.step)
+        np.matmul(wg, cols.get(lo, hi), out=y[lo:hi])
+    y = y.reshape(n, o, ho, wo)
+    if b is not None:
+        y += _up(b)[:, None, None]
+    return y.astype(x.dtype, copy=False)
+
+
+def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
+    """d(conv2d)/d(x) for output gradient g (N, O, Ho, Wo): (N, C, H, W). Per chunk: one matmul
+    to the column gradient, then one strided add per kernel tap (kh * kw numpy ops)."""
+    gf, wf = _up(g), _up(w)
+    n, o, ho, wo = g.shape
+    _, cg, kh, kw = w.shape
+    h, wd = input_hw
+    (pt, pb), (pl, pr) = padding
+    sh, sw = stride
+    dh, dw = dilation
+    # columns ordered (tap, channel): each tap's gradient is one contiguous (Cg, Ho * Wo) block
+    wt = wf.reshape(groups, o // groups, cg, kh * kw).transpose(0, 3, 2, 1).reshape(groups, kh * kw * cg, o // groups)
+    wt = wt.astype(gf.dtype, copy=False)
+    gg = gf.reshape(n, groups, o // groups, ho * wo)
+    # rows/cols a window can reach past the padded input (stride leftovers) get dropped below
+    hp = max(h + pt + pb, (ho - 1) * sh + (kh - 1) * dh + 1)
+    wp = max(wd + pl + pr, (wo - 1) * sw + (kw - 1) * dw + 1)
+    direct = kh == kw == 1 and stride == (1, 1) and hp == h and wp == wd
+    gx = np.empty((n, groups * cg, h, wd), gf.dtype)
+    step = _chunk(n, (groups * cg * kh * kw * ho * wo + groups * cg * hp * wp) * gf.itemsize)
+    pad = None if direct else np.empty((step, groups, cg, hp, wp), gf.dtype)
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        gcols = np.matmul(wt, gg[lo:hi]).reshape(hi - lo, groups, kh * kw, cg, ho, wo)
+        if direct:
+            gx[lo:hi] = gcols.reshape(hi - lo, groups * cg, h, wd)
+            continue
+        acc = pad[:hi - lo]
+        acc.fill(0)
+        for i in range(kh):
+            for j in range(kw):
+                acc[..., i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw] += gcols[:, :, i * kw + j]
+        gx[lo:hi] = acc.reshape(hi - lo, groups * cg, hp, wp)[:, :, pt:pt + h, pl:pl + wd]
+    return gx.astype(g.dtype, copy=False)
+
+
+def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
+    """d(conv2d)/d(w) for output gradient g (N, O, Ho, Wo) and input x (N, C, H, W): weight_shape.
+    Per chunk: the columns of x, then one batched matmul summed over the chunk's samples."""
+    gf, xf = _up(g), _up(x)
+    n, o, ho, wo = g.shape
+    kh, kw = weight_shape[2:]
+    cols = _Columns(xf.astype(gf.dtype, copy=False), kh, kw, stride, padding, dilation, groups, ho, wo)
+    gg = gf.reshape(n, groups, o // groups, ho * wo)
+    gw = np.zeros((groups, o // groups, cols.k), gf.dtype)
+    for lo in range(0, n, cols.step):
+        hi = min(n, lo + cols.step)
+        c = cols.get(lo, hi)
+        for s in range(hi - lo):  # one (O, L) @ (L, K) matmul per sample, accumulated in place
+            gw += np.matmul(gg[lo + s], c[s].transpose(0, 2, 1))
+    return gw.reshape(weight_shape).astype(g.dtype, copy=False)
