@@ -69,6 +69,13 @@ def _mul(a, b):
 
 
 @triton.jit
+def _last(a, a_col, b, b_col):
+    """Combine of a reduction that keeps the value of the largest column index."""
+    later = b_col > a_col
+    return tl.where(later, b, a), tl.where(later, b_col, a_col)
+
+
+@triton.jit
 def _reduce(x_ptr, out_ptr, n_rows, n_cols, cols_per_split, R1, sr0, sr1, C1, sc0, sc1, scale,
             OP: tl.constexpr, KIND: tl.constexpr, ACC: tl.constexpr, FINAL: tl.constexpr, BLOCK_R: tl.constexpr,
             BLOCK_C: tl.constexpr):
@@ -211,16 +218,19 @@ def _scan(x_ptr, out_ptr, n_rows, n_cols, R1, sxr0, sxr1, sxc, sor0, sor1, soc,
     x_rows = x_ptr + _offsets(rows, R1, sxr0, sxr1)
     out_rows = out_ptr + _offsets(rows, R1, sor0, sor1)
     carry = tl.zeros((BLOCK_R,), ACC) + OP  # 0 for sums, 1 for products
+    col = tl.broadcast_to(tl.arange(0, BLOCK_C)[None, :], (BLOCK_R, BLOCK_C))
     for c in range(0, n_cols, BLOCK_C):
         cols = c + tl.arange(0, BLOCK_C).to(tl.int64)
         m = row_ok[:, None] & (cols < n_cols)[None, :]
         v = tl.load(x_rows[:, None] + cols[None, :] * sxc, mask=m, other=OP).to(carry.dtype)
         if OP == 0:
             s = tl.cumsum(v, 1) + carry[:, None]
-            carry = carry + tl.sum(v, 1)
         else:
             s = tl.cumprod(v, 1) * carry[:, None]
-            carry = carry * tl.reduce(v, 1, _mul)
+        # The next carry is the block's last column, picked without arithmetic (signed zeros and NaN
+        # kept). Not ``carry + tl.sum(v, 1)``: Triton 3.6's TritonGPUOptimizeThreadLocality pass fails
+        # on that loop-carried reduction when v is loaded in the accumulator's dtype.
+        carry, _ = tl.reduce((s, col), 1, _last)
         tl.store(out_rows[:, None] + cols[None, :] * soc, s.to(out_ptr.dtype.element_ty), mask=m)
 
 
