@@ -45,21 +45,28 @@ _INT_PRESERVING = {"abs", "neg", "sign", "floor", "ceil", "round", "trunc", "rel
 PREDICATES = ("isnan", "isinf", "isfinite", "logical_not", "bitwise_not")
 
 
+def unary(op, x):
+    """op(x) as a new Tensor, no graph. Integer inputs compute in the default float dtype, except
+    for the ops that keep integers and the predicates."""
+    dtype = x.dtype
+    if op == "neg" and dtype is _dtype.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    if op == "bitwise_not" and dtype.is_floating_point:
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_TYPE_NAMES.get(dtype.name)}'")
+    backend, data = backend_for(x._device), x._data
+    if op not in _INT_PRESERVING and not dtype.is_floating_point and op not in PREDICATES:
+        data = backend.cast(data, _dtype.get_default_dtype().np)
+    return wrap(backend.unary(op, data), x._device)
+
+
 class Unary(Function):
     op = None
 
     @staticmethod
     def forward(ctx, x):
         op = ctx._fn.op
-        data = x._data
-        if op == "neg" and x.dtype is _dtype.bool_:
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-                               "invert a mask, use the `~` or `logical_not()` operator instead.")
-        if op == "bitwise_not" and x.dtype.is_floating_point:
-            raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_TYPE_NAMES.get(x.dtype.name)}'")
-        if op not in _INT_PRESERVING and not x.dtype.is_floating_point and op not in PREDICATES:
-            data = x._b.cast(data, _dtype.get_default_dtype().np)
-        out = wrap(x._b.unary(op, data), x.device)
+        out = unary(op, x)
         ctx.save_for_backward(*((None, out) if op in _USES_OUTPUT else (x, None)))
         return out
 
@@ -74,7 +81,9 @@ def _unary_op(name):
     fn_cls = type(name.capitalize(), (Unary,), {"op": name, "_name_override": name.capitalize() + "Backward0"})
 
     def op(input):
-        return fn_cls.apply(input)
+        if needs_graph(input):
+            return fn_cls.apply(input)
+        return unary(name, input)
     op.__name__ = name
     op.__doc__ = f"{name}(input) elementwise; same shape as input."
     return op

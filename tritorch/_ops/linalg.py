@@ -2,7 +2,8 @@
 from .. import _dtype
 from ..amp.autocast import autocast_args
 from ..autograd.function import Function
-from ._util import common_device, data_on, wrap
+from .._dispatch import backend_for
+from ._util import common_device, data_on, needs_graph, wrap
 
 
 def _name(d):
@@ -10,12 +11,17 @@ def _name(d):
             "int64": "long int", "int32": "int"}.get(d.name, d.name)
 
 
+def _matmul(a, b):
+    """a @ b as a new Tensor, no graph (shapes and dtypes already checked by matmul)."""
+    device = common_device(a, b)
+    return wrap(backend_for(device).matmul(data_on(a, device), data_on(b, device)), device)
+
+
 class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        device = common_device(a, b)
         ctx.save_for_backward(a, b)
-        return wrap(a._b.matmul(data_on(a, device), data_on(b, device)), device)
+        return _matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -63,7 +69,9 @@ def matmul(input, other):
             raise RuntimeError(f"The size of tensor a ({list(a.shape[:-2])}) must match the size of tensor b "
                                f"({list(b.shape[:-2])}) at non-singleton dimension: batch dimensions of "
                                f"{list(a.shape)} and {list(b.shape)} do not broadcast") from None
-    return MatMul.apply(a, b)
+    if needs_graph(a, b):
+        return MatMul.apply(a, b)
+    return _matmul(a, b)
 
 
 def mm(input, mat2):

@@ -6,7 +6,8 @@ import collections
 from .. import _dtype
 from ..amp.autocast import autocast_args
 from ..autograd.function import Function
-from ._util import dims, float_dtype, wrap
+from .._dispatch import backend_for
+from ._util import dims, float_dtype, needs_graph, wrap
 
 return_max = collections.namedtuple("max", ["values", "indices"])
 return_min = collections.namedtuple("min", ["values", "indices"])
@@ -22,11 +23,16 @@ def _expand_back(g, shape, axes, keepdim):
     return g.expand(shape)
 
 
+def _sum(x, axes, keepdim, dtype):
+    """sum of x over `axes` (() = all) in `dtype`, as a new Tensor, no graph."""
+    return wrap(backend_for(x._device).reduce("sum", x._data, axes, keepdim, dtype.np), x._device)
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, dtype):
         ctx.meta = (x.shape, axes, keepdim)
-        return wrap(x._b.reduce("sum", x._data, axes, keepdim, dtype.np), x.device)
+        return _sum(x, axes, keepdim, dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -38,7 +44,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     axes = dims(dim, input.dim())
     if dtype is None:
         dtype = input.dtype if input.dtype.is_floating_point else _dtype.int64
-    return Sum.apply(input, axes, keepdim, dtype)
+    if needs_graph(input):
+        return Sum.apply(input, axes, keepdim, dtype)
+    return _sum(input, axes, keepdim, dtype)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):

@@ -145,9 +145,7 @@ class Function:
     def apply(cls, *args, **kwargs):
         Tensor = _tensor.Tensor
         ctx = Node(cls)
-        if cls._name_override:
-            ctx._name = cls._name_override
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         ctx.needs_input_grad = needs
         prev = grad_mode._set(False)
         try:
@@ -157,6 +155,8 @@ class Function:
         if not (prev and any(needs)):  # grad mode off or no input requires grad: no node
             ctx._saved = None
             return outputs
+        if cls._name_override:
+            ctx._name = cls._name_override
         ctx.next_functions = tuple(edge_of(a) if isinstance(a, Tensor) else (None, 0) for a in args)
         ctx._out_meta = []
         outs = outputs if isinstance(outputs, tuple) else (outputs,)
