@@ -12,3 +12,4 @@ from .loss import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
+from .embedding_bag import *  # noqa: F401,F403
