@@ -38,7 +38,8 @@ def can_cast(from_, to):
     return from_.category <= to.category
 
 
-_LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp")
+_LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "backends", "accelerator", "jit",
+                    "hub", "onnx", "compiler")
 
 
 def __getattr__(name):
@@ -50,3 +51,14 @@ def __getattr__(name):
 
 
 from .serialization import load, save  # noqa: E402
+
+# device idioms, global switches, legacy names and the names outside a framework's job (issue 18)
+from math import e, inf, nan, pi  # noqa: E402,F401
+from ._global_settings import (are_deterministic_algorithms_enabled, get_default_device,  # noqa: E402,F401
+                               get_float32_matmul_precision, get_num_interop_threads, get_num_threads,
+                               is_deterministic_algorithms_warn_only_enabled, set_default_device,
+                               set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
+                               use_deterministic_algorithms)
+from ._legacy_tensor_types import CPU_TYPES as _LEGACY_TYPES  # noqa: E402
+from ._compile import compile  # noqa: E402,A001
+globals().update(_LEGACY_TYPES)

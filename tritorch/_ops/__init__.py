@@ -3,6 +3,8 @@
 The package re-exports them as `tritorch.op`; `METHODS` and `DUNDERS` list those that also
 become Tensor methods (`x.op(...)`), so one definition serves both spellings.
 """
+import inspect
+
 import numpy as np
 
 from .creation import *  # noqa: F401,F403
@@ -70,14 +72,17 @@ def is_floating_point(input):
 
 
 def _random_fill(draw):
-    def fill(self, *args, generator=None):
+    def fill(self, *args, generator=None, **kwargs):
         from .._random import default_generator
         from ..autograd import grad_mode
         if grad_mode.is_grad_enabled() and self.requires_grad and self.is_leaf:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         gen = generator or default_generator
-        data_write(self, draw(self, gen, *args))
+        data_write(self, draw(self, gen, *args, **kwargs))
         return self
+    sig = inspect.signature(draw)   # what help() and keyword checks see: normal_(mean=0.0, std=1.0, *, generator=None)
+    fill.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "gen"] + [
+        inspect.Parameter("generator", inspect.Parameter.KEYWORD_ONLY, default=None)])
     return fill
 
 

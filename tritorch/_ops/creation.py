@@ -5,12 +5,13 @@ from .. import _dtype
 from .._device import as_device
 from .._random import default_generator
 from ..autograd.function import Function
+from .._global_settings import get_default_device
 from .._dispatch import backend_for
 from ._util import is_tensor, size_args, wrap
 
 
 def _make(data_fn, dtype, device, requires_grad):
-    device = as_device(device)
+    device = get_default_device() if device is None else as_device(device)
     t = wrap(data_fn(backend_for(device), dtype.np), device)
     if requires_grad:
         t.requires_grad_(True)
@@ -56,7 +57,7 @@ def as_tensor(data, dtype=None, device=None):
         out = data if device is None else data.to(device)
         return out if dtype is None else out.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype) and \
-            as_device(device).type == "cpu":
+            (get_default_device() if device is None else as_device(device)).type == "cpu":
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
@@ -140,7 +141,9 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """randint(high, size) or randint(low, high, size); values in [low, high)."""
-    if size is None:
+    if high is None:            # randint(high, size=...)
+        low, high = 0, low
+    elif size is None:          # randint(high, size)
         low, high, size = 0, low, high
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
@@ -166,6 +169,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     vals = [v.item() if is_tensor(v) else v for v in (start, end, step)]
@@ -280,13 +285,10 @@ def cuda(self, device=None, non_blocking=False):
     return to(self, as_device("cuda" if device is None else device if not isinstance(device, int) else device))
 
 
-def type_(self, dtype=None):
-    if dtype is None:
-        return {"float32": "tritorch.FloatTensor", "float64": "tritorch.DoubleTensor", "int64": "tritorch.LongTensor",
-                "int32": "tritorch.IntTensor", "bool": "tritorch.BoolTensor", "float16": "tritorch.HalfTensor",
-                "bfloat16": "tritorch.BFloat16Tensor", "uint8": "tritorch.ByteTensor"}.get(self.dtype.name,
-                                                                                         self.dtype.name)
-    return to(self, dtype)
+def type_(self, dtype=None, non_blocking=False, **kwargs):
+    """'torch.FloatTensor' (PyTorch's string) with no argument, else a cast: see _legacy_tensor_types."""
+    from .._legacy_tensor_types import tensor_type
+    return tensor_type(self, dtype, non_blocking)
 
 
 def type_as(self, other):

@@ -5,9 +5,10 @@ from .function import Function, once_differentiable
 from .function import Node as _Node
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .._legacy_tensor_types import Variable  # torch.autograd.Variable: returns a tensor
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad",
-           "set_grad_enabled", "inference_mode", "is_grad_enabled", "once_differentiable", "GradcheckError"]
+           "set_grad_enabled", "inference_mode", "is_grad_enabled", "once_differentiable", "GradcheckError", "Variable"]
 
 
 class function:  # so that `tritorch.autograd.function.FunctionCtx` style look-ups resolve

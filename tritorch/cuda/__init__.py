@@ -29,3 +29,29 @@ __all__ = [
     "get_device_name", "get_device_properties", "install_triton_driver", "is_available", "is_emulated",
     "max_memory_allocated", "memory_allocated", "reset_peak_memory_stats", "set_device", "stream", "synchronize", "to_device", "zeros",
 ]
+
+# PyTorch's torch.cuda names (seeding, the `device` context manager, memory figures, device arguments
+# as 'cuda:1' / tritorch.device): these replace the runtime's int-only set_device/synchronize/get_device_*
+# here; `device` is then PyTorch's context manager (the runtime module stays tritorch.cuda.device in
+# sys.modules for `from .device import ...`).
+from .pytorch_api import (device, device_of, empty_cache, get_device_capability, get_device_name,  # noqa: E402
+                          get_device_properties, get_rng_state, initial_seed, is_bf16_supported, is_initialized,
+                          manual_seed, manual_seed_all, max_memory_reserved, memory_reserved, seed, seed_all,
+                          set_device, set_rng_state, synchronize)
+
+__all__ += ["device", "device_of", "empty_cache", "get_rng_state", "initial_seed", "is_bf16_supported",
+            "is_initialized", "manual_seed", "manual_seed_all", "max_memory_reserved", "memory_reserved", "seed",
+            "seed_all", "set_rng_state"]
+
+
+def __getattr__(name):
+    """Imported on first use (they import the framework, which sits above this runtime):
+    `amp` (torch.cuda.amp) and the legacy types (torch.cuda.FloatTensor, ...)."""
+    if name == "amp":
+        import importlib
+        return importlib.import_module(f"{__name__}.amp")
+    if name.endswith("Tensor"):
+        from .._legacy_tensor_types import CUDA_TYPES
+        if name in CUDA_TYPES:
+            return CUDA_TYPES[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,6 +3,7 @@
 matmul per pair of operands."""
 import numpy as np
 
+from tritorch._global_settings import float32_matmul_dot_precision
 from tritorch.cuda import DeviceArray, as_dtype
 from tritorch.kernels.matmul import matmul as _matmul
 from tritorch.kernels.matmul_exact import matmul_exact
@@ -17,7 +18,7 @@ def matmul(a, b):
     """numpy matmul rules (PyTorch's): 1-d promoted and squeezed, batch dims broadcast."""
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
-    out = _matmul(a2, b2) if a.dtype in _TL_DOT else matmul_exact(a2, b2)
+    out = _matmul(a2, b2, precision=float32_matmul_dot_precision()) if a.dtype in _TL_DOT else matmul_exact(a2, b2)
     if a.ndim == 1:
         out = out[..., 0, :]
     if b.ndim == 1:

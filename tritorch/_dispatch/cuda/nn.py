@@ -29,7 +29,7 @@ from tritorch.kernels.reduce import reduce as _reduce
 from ..cpu.nn import _pool_out
 from .elementwise import cast
 from .indexing import gather, index_select, scatter
-from .linalg import _TL_DOT, matmul
+from .linalg import _TL_DOT, float32_matmul_dot_precision, matmul
 from .reduce import logsumexp
 
 __all__ = ["linear", "layer_norm", "rms_norm", "cross_entropy", "conv2d", "conv2d_input_grad",
@@ -50,7 +50,7 @@ def _reshape(x, shape):
 def _mm(a, b, residual=None, out=None):
     """a @ b (+ residual) with numpy's batch broadcasting; the fused kernel for float32/16/bf16."""
     if a.dtype in _TL_DOT:
-        return _matmul(a, b, residual=residual, out=out)
+        return _matmul(a, b, residual=residual, out=out, precision=float32_matmul_dot_precision())
     y = matmul(a, b)
     if residual is not None:
         y = _ew("add", y, residual, dtype=y.dtype)
@@ -85,7 +85,8 @@ def linear(x, w, b, activation="none"):
     shape = x.shape[:-1] + (w.shape[0],)
     rows = _reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
     if x.dtype in _TL_DOT:
-        return _matmul(rows, w.T, bias=b, activation=activation).reshape(shape)
+        return _matmul(rows, w.T, bias=b, activation=activation,
+                       precision=float32_matmul_dot_precision()).reshape(shape)
     z = matmul(rows, w.T)
     if b is not None:
         z = _ew("add", z, b, dtype=z.dtype)
