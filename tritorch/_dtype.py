@@ -143,8 +143,9 @@ _RESULT_TYPES = {}  # ((dtype, level), ...) -> result dtype
 def _kind(x):
     """(dtype, level) of one operand: level 0 a tensor with dims, 1 a 0-d tensor, 2 a Python scalar."""
     d = getattr(x, "dtype", None)
-    if isinstance(d, dtype) and hasattr(x, "shape"):
-        return d, (0 if len(x.shape) else 1)
+    shape = getattr(x, "shape", None) if isinstance(d, dtype) else None
+    if shape is not None:
+        return d, (0 if len(shape) else 1)
     return scalar_dtype(x), 2
 
 

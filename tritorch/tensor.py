@@ -69,7 +69,8 @@ class Tensor:
 
     @property
     def dtype(self):
-        return _dtype.from_numpy_dtype(self._data.dtype)
+        found = _dtype._FROM_NP.get(self._data.dtype)  # read by every op: one dict look-up
+        return found if found is not None else _dtype.from_numpy_dtype(self._data.dtype)
 
     @property
     def device(self):
