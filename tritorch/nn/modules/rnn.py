@@ -20,6 +20,7 @@ import warnings
 
 import tritorch
 from .. import functional as F
+from ..functional.recurrent import lstm_scan
 from .. import init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, _padded_steps
@@ -220,6 +221,12 @@ class RNNBase(Module):
                 gx = F.linear(x, w_ih, b_ih)  # every time step's input projection at once
                 row = layer * self._directions + d
                 h, c = h0[row], None if c0 is None else c0[row]
+                if self.mode == "LSTM" and w_hr is None and batch_sizes is None and length:
+                    ys, c = lstm_scan(gx, h, c, w_hh, b_hh, d == 1)  # the whole recurrence: one fused node
+                    outs.append(ys)
+                    h_n.append(ys[0] if d == 1 else ys[-1])
+                    c_n.append(c)
+                    continue
                 ys = [None] * length
                 for t in (range(length) if d == 0 else reversed(range(length))):
                     b = x.shape[1] if batch_sizes is None else batch_sizes[t]
