@@ -14,8 +14,13 @@ tuner always agree. A launcher asks ``lookup(kernel, key, like=its_default_confi
 file another GPU or Triton version wrote, or a key never tuned read as None (use the heuristic); a corrupt
 or foreign file, or a stale config (not the keys the kernel takes now), also read as None, with one
 warning. Writes replace the file atomically (temporary file + ``os.replace``), so a reader never sees half
-a file and an interrupted write loses nothing that was there.
+a file and an interrupted write loses nothing that was there; ``store`` and ``update`` hold an exclusive
+lock (``autotune.json.lock``, flock) while they read, merge and write, so two processes tuning at once
+keep each other's entries. A launcher runs a tuned config through ``launch_tuned``: one that fails to
+compile or launch is dropped for the rest of the process, with a warning naming the entry, and the
+default config runs instead.
 """
+import contextlib
 import datetime
 import functools
 import json
@@ -106,18 +111,47 @@ def load_or_empty(path=None):
         return empty_cache()
 
 
-def store(kernel, key, config, *, ms=None, default_ms=None, tag=None, path=None):
-    """Record the tuned ``config`` (dict) for ``kernel`` and ``key`` on this device (or ``tag``).
-    A corrupt cache file is replaced (with a warning), never merged into."""
+@contextlib.contextmanager
+def locked(path=None):
+    """Hold the cache's exclusive write lock (``PATH.lock`` beside it, flock; blocks until free) for
+    a read-merge-write. Readers need no lock: they only ever see a whole file."""
+    path = os.path.abspath(path or cache_path())
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     try:
-        data = load_or_empty(path)
-    except (OSError, ValueError) as e:
-        warnings.warn(f"autotune cache: replacing an unreadable cache: {e}", RuntimeWarning, stacklevel=2)
-        data = empty_cache()
+        import fcntl
+    except ImportError:  # not POSIX: unlocked
+        yield
+        return
+    fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def update(change, path=None):
+    """Under the lock: read the cache as it is on disk now (an unreadable one is replaced, with a
+    warning), apply ``change(data)``, write it back. Returns what ``change`` returned."""
+    with locked(path):
+        try:
+            data = load_or_empty(path)
+        except (OSError, ValueError) as e:
+            warnings.warn(f"autotune cache: replacing an unreadable cache: {e}", RuntimeWarning, stacklevel=3)
+            data = empty_cache()
+        result = change(data)
+        write_cache(data, path)
+    return result
+
+
+def store(kernel, key, config, *, ms=None, default_ms=None, tag=None, path=None):
+    """Record the tuned ``config`` (dict) for ``kernel`` and ``key`` on this device (or ``tag``), merged
+    into the file as it is at write time (under the lock). A corrupt cache file is replaced (with a
+    warning), never merged into."""
     entry = {"config": dict(config), "ms": ms, "default_ms": default_ms,
              "updated": datetime.datetime.now().isoformat(timespec="seconds")}
-    data["entries"].setdefault(tag or device_tag(), {}).setdefault(kernel, {})[key] = entry
-    write_cache(data, path)
+    tag = tag or device_tag()
+    update(lambda data: data["entries"].setdefault(tag, {}).setdefault(kernel, {}).__setitem__(key, entry), path)
 
 
 def merge(into, other):
@@ -154,6 +188,7 @@ def _entries_for(path, mtime, tag):
 
 
 _warned_stale = set()
+_failed = set()  # (path, mtime, tag, kernel, key) of tuned configs that failed to compile or launch here
 
 
 def lookup(kernel, key, like=None):
@@ -167,7 +202,10 @@ def lookup(kernel, key, like=None):
         mtime = os.stat(path).st_mtime_ns
     except OSError:
         return None
-    entry = _entries_for(path, mtime, device_tag()).get(kernel, {}).get(key)
+    tag = device_tag()
+    if (path, mtime, tag, kernel, key) in _failed:
+        return None
+    entry = _entries_for(path, mtime, tag).get(kernel, {}).get(key)
     config = entry.get("config") if isinstance(entry, dict) else None
     if config is None:
         return None
@@ -180,3 +218,31 @@ def lookup(kernel, key, like=None):
         warnings.warn(f"autotune cache: stale config for {kernel} {key} ignored: {config!r}{expected}; "
                       f"re-run `tritorch tune` or `tritorch tune --clear`", RuntimeWarning, stacklevel=3)
     return None
+
+
+def launch_tuned(kernel, key, default, launch, config=None):
+    """``launch(cfg)`` with the config to use: ``config`` when given (as is: no fallback), else the
+    cache's tuned config for ``kernel``/``key`` (see ``lookup``), else ``default``.
+
+    A tuned config that raises (it does not compile, or the launch fails: a cache written by another
+    build, or edited by hand) is not used again in this process: one warning names the cache entry and
+    the error, and ``launch(default)`` runs instead. Returns what ``launch`` returns."""
+    if config is not None:
+        return launch(config)
+    tuned = lookup(kernel, key, like=default)
+    if tuned is None or tuned == default:
+        return launch(default)
+    try:
+        return launch(tuned)
+    except Exception as e:  # CompilationError, OutOfResources, a driver error: the default must still work
+        path = cache_path()
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except OSError:
+            mtime = None
+        _failed.add((path, mtime, device_tag(), kernel, key))
+        detail = " ".join(str(e).split())[:200]
+        warnings.warn(f"autotune cache entry {kernel} {key} {tuned} in {path} failed ({type(e).__name__}: "
+                      f"{detail}); using the default config {default} instead. Re-run `tritorch tune` or "
+                      f"`tritorch tune --clear`", RuntimeWarning, stacklevel=3)
+    return launch(default)

@@ -3,8 +3,9 @@
 Configs are plain dicts (JSON-friendly, so the autotune cache can store them): the kernel's
 block-size constexprs plus ``num_warps`` and ``num_stages``, e.g.
 ``{"BLOCK_M": 64, "BLOCK_N": 64, "BLOCK_K": 32, "GROUP_M": 8, "num_warps": 4, "num_stages": 3}``.
-A launcher takes ``config=`` (a dict, used as is: tests force small blocks this way), else asks
-``lookup(kernel, key, like=default)`` (``kernels._cache``) for a tuned one, else uses its default.
+A launcher takes ``config=`` (a dict, used as is: tests force small blocks this way), else runs
+``launch_tuned(kernel, key, default, launch)`` (``kernels._cache``): the tuned config when the cache has
+one (the default, with a warning, when that one fails to compile or launch), else its default.
 """
 import math
 
@@ -14,7 +15,7 @@ import triton.language as tl
 
 from tritorch.cuda import as_device_array, as_dtype, install_triton_driver
 
-from ._cache import lookup  # noqa: F401  (re-exported: every launcher imports it from here)
+from ._cache import launch_tuned, lookup  # noqa: F401  (re-exported: every launcher imports them from here)
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float16), as_dtype("bfloat16"))
 ACTIVATIONS = {"none": 0, "relu": 1, "gelu": 2, "gelu_tanh": 3, "silu": 4}

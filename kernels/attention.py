@@ -32,7 +32,8 @@ import triton.language as tl
 
 from tritorch.cuda import as_dtype, empty, is_emulated
 
-from ._harness import bucket, check_float, check_out, device_array, lookup, prepare_launch, split_config
+from ._harness import (bucket, check_float, check_out, device_array, launch_tuned, prepare_launch,
+                       split_config)
 
 LOG2E = 1.4426950408889634
 MAX_HEAD_DIM = 256
@@ -380,14 +381,18 @@ def attention(q, k, v, causal=False, scale=None, mask=None, dropout_p=0.0, seed=
     lse = empty((B, H, LQ), np.float32)
     if result.numel():
         default = attention_default_config(D)
-        config = config or lookup("attention", attention_key(D, max(LQ, LK), q.dtype), like=default) or default
-        constexprs, options = split_config(config)
         m = q if mask is None else mask
+
+        def launch(config):
+            constexprs, options = split_config(config)
+            grid = (triton.cdiv(LQ, constexprs["BLOCK_M"]), B * H)
+            _attn_fwd[grid](q, k, v, result, lse, m, H, H // k.shape[1], LQ, LK, D, *q.strides, *k.strides,
+                            *v.strides, *result.strides, *(m.strides if mask is not None else (0, 0, 0, 0)),
+                            scale * LOG2E, dropout_p, seed, **_flags(q, causal, mask_kind, dropout_p, D), **constexprs,
+                            **options)
+
         prepare_launch()
-        grid = (triton.cdiv(LQ, constexprs["BLOCK_M"]), B * H)
-        _attn_fwd[grid](q, k, v, result, lse, m, H, H // k.shape[1], LQ, LK, D, *q.strides, *k.strides, *v.strides,
-                        *result.strides, *(m.strides if mask is not None else (0, 0, 0, 0)), scale * LOG2E,
-                        dropout_p, seed, **_flags(q, causal, mask_kind, dropout_p, D), **constexprs, **options)
+        launch_tuned("attention", attention_key(D, max(LQ, LK), q.dtype), default, launch, config)
     elif LQ:
         lse.fill_(float("inf"))  # no keys: every row is fully masked
     return (result, lse) if return_lse else result
@@ -424,20 +429,24 @@ def attention_backward(grad_out, q, k, v, out, lse, causal=False, scale=None, ma
     if not (q.numel() and k.numel()):
         return dq.zero_(), dk.zero_(), dv.zero_()
     default = attention_default_config(D, backward=True)
-    config = config or lookup("attention_backward", attention_key(D, max(LQ, LK), q.dtype), like=default) or default
-    constexprs, options = split_config(config)
     flags = _flags(q, causal, mask_kind, dropout_p, D)
-    prepare_launch()
     delta = empty((B, H, LQ), np.float32)
-    q_blocks = triton.cdiv(LQ, constexprs["BLOCK_M"])
-    _attn_bwd_delta[(q_blocks, B * H)](out, grad_out, delta, H, LQ, D, *out.strides, *grad_out.strides,
-                                       BLOCK_M=constexprs["BLOCK_M"], BLOCK_D=flags["BLOCK_D"])
     m = q if mask is None else mask
     args = (H, H // k.shape[1], LQ, LK, D, *q.strides, *k.strides, *v.strides, *grad_out.strides,
             *(m.strides if mask is not None else (0, 0, 0, 0)), scale * LOG2E, scale, dropout_p, seed)
-    _attn_bwd_dkdv[(triton.cdiv(LK, constexprs["BLOCK_N"]), B * k.shape[1])](
-        q, k, v, grad_out, lse, delta, m, dk, dv, *args, **flags, **constexprs, **options)
-    _attn_bwd_dq[(q_blocks, B * H)](q, k, v, grad_out, lse, delta, m, dq, *args, **flags, **constexprs, **options)
+
+    def launch(config):  # every output is written whole: a failed tuned config leaves nothing to undo
+        constexprs, options = split_config(config)
+        q_blocks = triton.cdiv(LQ, constexprs["BLOCK_M"])
+        _attn_bwd_delta[(q_blocks, B * H)](out, grad_out, delta, H, LQ, D, *out.strides, *grad_out.strides,
+                                           BLOCK_M=constexprs["BLOCK_M"], BLOCK_D=flags["BLOCK_D"])
+        _attn_bwd_dkdv[(triton.cdiv(LK, constexprs["BLOCK_N"]), B * k.shape[1])](
+            q, k, v, grad_out, lse, delta, m, dk, dv, *args, **flags, **constexprs, **options)
+        _attn_bwd_dq[(q_blocks, B * H)](q, k, v, grad_out, lse, delta, m, dq, *args, **flags, **constexprs,
+                                        **options)
+
+    prepare_launch()
+    launch_tuned("attention_backward", attention_key(D, max(LQ, LK), q.dtype), default, launch, config)
     return dq, dk, dv
 
 

@@ -26,7 +26,8 @@ import triton.language as tl
 
 from tritorch.cuda import empty, zeros
 
-from ._harness import bucket, check_float, check_out, device_array, lookup, prepare_launch, split_config
+from ._harness import (bucket, check_float, check_out, device_array, launch_tuned, prepare_launch,
+                       split_config)
 from .matmul import matmul
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -160,19 +161,22 @@ def _check_target(target, logits_shape, label_smoothing, reduction):
     return target
 
 
-def _config(config, V, dtype):
+def _run(config, V, dtype, launch):
+    """``launch(constexprs, options)`` with ``config``, else the tuned one (the default when it fails), else
+    the default (``_cache.launch_tuned``)."""
     default = cross_entropy_default_config(V)
-    return split_config(config or lookup("cross_entropy", cross_entropy_key(V, dtype), like=default) or default)
+    return launch_tuned("cross_entropy", cross_entropy_key(V, dtype), default, lambda c: launch(*split_config(c)),
+                        config)
 
 
 def _forward_rows(logits, target, ignore_index, smoothing, losses, lse, config):
     """Per-row float32 losses and LSEs into ``losses`` and ``lse`` (N,)."""
     N, V = logits.shape
     if N:
-        constexprs, options = _config(config, V, logits.dtype)
         prepare_launch()
-        _ce_fwd[(N,)](logits, target, losses, lse, V, *logits.strides, target.strides[0], int(ignore_index),
-                      float(smoothing), **constexprs, **options)
+        _run(config, V, logits.dtype, lambda constexprs, options: _ce_fwd[(N,)](
+            logits, target, losses, lse, V, *logits.strides, target.strides[0], int(ignore_index), float(smoothing),
+            **constexprs, **options))
 
 
 def _count(target, ignore_index):
@@ -257,10 +261,10 @@ def cross_entropy_backward(grad_loss, logits, target, lse, ignore_index=-100, la
         dx = empty(logits.shape, logits.dtype) if out is None else check_out(out, logits.shape, logits.dtype)
     if N and V:
         count = _count(target, ignore_index) if reduction == "mean" else lse
-        constexprs, options = _config(config, V, logits.dtype)
-        _ce_bwd[(N,)](logits, target, lse, grad_loss, count, dx, V, *logits.strides, target.strides[0],
-                      grad_loss.strides[0] if reduction == "none" else 0, *dx.strides, int(ignore_index),
-                      float(label_smoothing), MEAN=reduction == "mean", **constexprs, **options)
+        _run(config, V, logits.dtype, lambda constexprs, options: _ce_bwd[(N,)](
+            logits, target, lse, grad_loss, count, dx, V, *logits.strides, target.strides[0],
+            grad_loss.strides[0] if reduction == "none" else 0, *dx.strides, int(ignore_index),
+            float(label_smoothing), MEAN=reduction == "mean", **constexprs, **options))
     return dx
 
 
@@ -309,10 +313,10 @@ def linear_cross_entropy(hidden, weight, target, ignore_index=-100, label_smooth
         _forward_rows(logits, t, ignore_index, label_smoothing, losses[start:stop], lse, config)
         if not compute_grad:
             continue
-        constexprs, options = _config(config, V, logits.dtype)
-        _ce_bwd[(stop - start,)](logits, t, lse, one, one if count is None else count, logits, V, *logits.strides,
-                                 t.strides[0], 0, *logits.strides, int(ignore_index), float(label_smoothing),
-                                 MEAN=reduction == "mean", **constexprs, **options)
+        _run(config, V, logits.dtype, lambda constexprs, options: _ce_bwd[(stop - start,)](
+            logits, t, lse, one, one if count is None else count, logits, V, *logits.strides, t.strides[0], 0,
+            *logits.strides, int(ignore_index), float(label_smoothing), MEAN=reduction == "mean",
+            **constexprs, **options))
         matmul(logits, weight, out=grad_hidden[start:stop])
         contribution = matmul(logits.T, h)
         _accumulate[(triton.cdiv(V * H, 1024),)](grad_weight, contribution, V * H, BLOCK=1024)

@@ -26,7 +26,8 @@ import triton.language as tl
 
 from tritorch.cuda import DeviceArray, empty
 
-from ._harness import bucket, check_float, check_out, device_array, lookup, prepare_launch, split_config
+from ._harness import (bucket, check_float, check_out, device_array, launch_tuned, prepare_launch,
+                       split_config)
 from ._rows import rows_out, rows_view
 
 MAX_FUSED = 16384  # elements per row normalised in one block by default
@@ -292,13 +293,16 @@ def _forward(x, normalized_shape, weight, bias, eps, residual, out, rms, config)
         h2d = h.reshape(m, n) if h is not None else x2d
         name = "rms_norm" if rms else "layer_norm"
         default = layer_norm_default_config(n)
-        config = config or lookup(name, layer_norm_key(n, x.dtype), like=default) or default
-        constexprs, options = split_config(config)
+
+        def launch(config):
+            constexprs, options = split_config(config)
+            _norm_fwd[(m,)](x2d, r2d, h2d, y2d, _or(weight, x2d), _or(bias, x2d), _or(mean, rstd), rstd, n,
+                            *x2d.strides, *r2d.strides, *h2d.strides, *y2d.strides, float(eps),
+                            RMS=rms, HAS_RESIDUAL=residual is not None, HAS_WEIGHT=weight is not None,
+                            HAS_BIAS=bias is not None, LOOPED=constexprs["BLOCK_N"] < n, **constexprs, **options)
+
         prepare_launch()
-        _norm_fwd[(m,)](x2d, r2d, h2d, y2d, _or(weight, x2d), _or(bias, x2d), _or(mean, rstd), rstd, n,
-                        *x2d.strides, *r2d.strides, *h2d.strides, *y2d.strides, float(eps),
-                        RMS=rms, HAS_RESIDUAL=residual is not None, HAS_WEIGHT=weight is not None,
-                        HAS_BIAS=bias is not None, LOOPED=constexprs["BLOCK_N"] < n, **constexprs, **options)
+        launch_tuned(name, layer_norm_key(n, x.dtype), default, launch, config)
     return NormOutput(y, mean, rstd, h)
 
 
@@ -366,27 +370,32 @@ def _backward(grad_out, x, mean, rstd, weight, has_bias, grad_pre_norm, normaliz
         dh2d = rows_view(dh, n)
     name = "rms_norm_backward" if rms else "layer_norm_backward"
     default = layer_norm_default_config(n, m)
-    config = config or lookup(name, layer_norm_key(n, x.dtype, m), like=default) or default
-    constexprs, options = split_config(config)
-    rows_per_program = constexprs.pop("ROWS_PER_PROGRAM", None) or max(1, triton.cdiv(m, PARTIAL_GROUPS))
-    block_n = constexprs["BLOCK_N"]
-    groups = triton.cdiv(m, rows_per_program)
-    looped = block_n < n
-    pw = empty((groups, n), np.float32) if weight is not None else None
-    pb = empty((groups, n), np.float32) if has_bias else None
-    if m:
-        prepare_launch()
-        c = x2d
-        if looped:
-            c = empty((m, 2), np.float32)
-            _norm_bwd_stats[(m,)](x2d, dy2d, _or(weight, x2d), _or(mean2d, rstd2d), rstd2d, c, n, *x2d.strides,
-                                  *dy2d.strides, RMS=rms, HAS_WEIGHT=weight is not None, **constexprs, **options)
-        _norm_bwd[(groups, triton.cdiv(n, block_n))](
-            x2d, dy2d, _or(weight, x2d), _or(mean2d, rstd2d), rstd2d, c, dx2d, _or(dh2d, x2d),
-            _or(pw, rstd2d), _or(pb, rstd2d),
-            m, n, rows_per_program, *x2d.strides, *dy2d.strides, *dx2d.strides, *_or(dh2d, x2d).strides,
-            RMS=rms, HAS_WEIGHT=weight is not None, HAS_BIAS=has_bias, HAS_DH=dh2d is not None,
-            LOOPED=looped, **constexprs, **options)
+
+    def launch(config):
+        """(weight partials, bias partials): (groups, n) float32, groups set by the config."""
+        constexprs, options = split_config(config)
+        rows_per_program = constexprs.pop("ROWS_PER_PROGRAM", None) or max(1, triton.cdiv(m, PARTIAL_GROUPS))
+        block_n = constexprs["BLOCK_N"]
+        groups = triton.cdiv(m, rows_per_program)
+        looped = block_n < n
+        pw = empty((groups, n), np.float32) if weight is not None else None
+        pb = empty((groups, n), np.float32) if has_bias else None
+        if m:
+            prepare_launch()
+            c = x2d
+            if looped:
+                c = empty((m, 2), np.float32)
+                _norm_bwd_stats[(m,)](x2d, dy2d, _or(weight, x2d), _or(mean2d, rstd2d), rstd2d, c, n, *x2d.strides,
+                                      *dy2d.strides, RMS=rms, HAS_WEIGHT=weight is not None, **constexprs, **options)
+            _norm_bwd[(groups, triton.cdiv(n, block_n))](
+                x2d, dy2d, _or(weight, x2d), _or(mean2d, rstd2d), rstd2d, c, dx2d, _or(dh2d, x2d),
+                _or(pw, rstd2d), _or(pb, rstd2d),
+                m, n, rows_per_program, *x2d.strides, *dy2d.strides, *dx2d.strides, *_or(dh2d, x2d).strides,
+                RMS=rms, HAS_WEIGHT=weight is not None, HAS_BIAS=has_bias, HAS_DH=dh2d is not None,
+                LOOPED=looped, **constexprs, **options)
+        return pw, pb
+
+    pw, pb = launch_tuned(name, layer_norm_key(n, x.dtype, m), default, launch, config)
     dweight = None if weight is None else _sum_partials(pw, weight.dtype).reshape(shape)
     dbias = None if not has_bias else _sum_partials(pb, weight.dtype if weight is not None else x.dtype).reshape(shape)
     return dx, dweight, dbias

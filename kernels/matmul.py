@@ -22,8 +22,8 @@ from tritorch.cuda import as_dtype, empty, is_emulated
 from tritorch.cuda.layout import collapse_dims
 
 from ._harness import (activation_code, activation_grad, activation_grad_reference, activation_reference,
-                       apply_activation, bucket, check_float, check_out, device_array, lookup, prepare_launch,
-                       split_config)
+                       apply_activation, bucket, check_float, check_out, device_array, launch_tuned,
+                       prepare_launch, split_config)
 
 PRECISIONS = ("ieee", "tf32")
 
@@ -210,15 +210,13 @@ def matmul(a, b, *, bias=None, residual=None, activation="none", out=None, preci
     out = empty(shape, a.dtype) if out is None else check_out(out, shape, a.dtype)
     z = empty(shape, a.dtype) if return_preactivation else None
     if out.numel():
-        if config is None:
-            default = matmul_default_config(M, N, K, a.dtype)
-            config = lookup("matmul", matmul_key(M, N, K, a.dtype, precision), like=default) or default
         prepare_launch()
         flags = dict(HAS_BIAS=bias is not None, HAS_RESIDUAL=residual is not None, SAVE_Z=z is not None,
                      ACTIVATION=code, INPUT_PRECISION=precision if a.dtype == np.float32 else "tf32",
                      UPCAST=is_emulated() and a.dtype == as_dtype("bfloat16"))
-        _launch(a.broadcast_to(batch + (M, K)), b.broadcast_to(batch + (K, N)), out, bias, residual, z,
-                flags, config)
+        launch_tuned("matmul", matmul_key(M, N, K, a.dtype, precision), matmul_default_config(M, N, K, a.dtype),
+                     lambda c: _launch(a.broadcast_to(batch + (M, K)), b.broadcast_to(batch + (K, N)), out, bias,
+                                       residual, z, flags, c), config)
     return (out, z) if return_preactivation else out
 
 

@@ -21,7 +21,8 @@ import triton.language as tl
 from tritorch.cuda import empty, empty_like
 from tritorch.cuda.layout import collapse_dims
 
-from ._harness import bucket, check_float, check_out, device_array, lookup, prepare_launch, split_config
+from ._harness import (bucket, check_float, check_out, device_array, launch_tuned, prepare_launch,
+                       split_config)
 
 LOOP_THRESHOLD = 32768  # columns; longer rows take the looped (online) path
 LOOP_BLOCK = 4096
@@ -229,14 +230,17 @@ def softmax(x, dim=-1, *, scale=None, mask=None, causal=False, log=False, out=No
     if R0 * R1 and n_cols:
         mask_strides = strides[2] if mask is not None else (0, 0, 0)
         default = softmax_default_config(n_cols)
-        config = config or lookup("softmax", softmax_key(n_cols, x.dtype), like=default) or default
-        constexprs, options = split_config(config)
-        kernel = _softmax_fwd_looped if constexprs["BLOCK_N"] < n_cols else _softmax_fwd
+
+        def launch(config):
+            constexprs, options = split_config(config)
+            kernel = _softmax_fwd_looped if constexprs["BLOCK_N"] < n_cols else _softmax_fwd
+            kernel[(R0 * R1,)](x, result, arrays[-1], n_cols, R1, x.shape[-2] if causal else 1,
+                               *strides[0], *strides[1], *mask_strides, 1.0 if scale is None else float(scale),
+                               HAS_MASK=mask is not None, MASK_IS_BOOL=mask_is_bool, CAUSAL=bool(causal),
+                               LOG=bool(log), **constexprs, **options)
+
         prepare_launch()
-        kernel[(R0 * R1,)](x, result, arrays[-1], n_cols, R1, x.shape[-2] if causal else 1,
-                           *strides[0], *strides[1], *mask_strides, 1.0 if scale is None else float(scale),
-                           HAS_MASK=mask is not None, MASK_IS_BOOL=mask_is_bool, CAUSAL=bool(causal),
-                           LOG=bool(log), **constexprs, **options)
+        launch_tuned("softmax", softmax_key(n_cols, x.dtype), default, launch, config)
     return result
 
 
@@ -282,12 +286,15 @@ def softmax_backward(grad_out, out, dim=-1, *, log=False, scale=None, grad_in=No
     n_cols = out.shape[dim]
     if R0 * R1 and n_cols:
         default = softmax_default_config(n_cols)
-        config = config or lookup("softmax_backward", softmax_key(n_cols, out.dtype), like=default) or default
-        constexprs, options = split_config(config)
+
+        def launch(config):
+            constexprs, options = split_config(config)
+            _softmax_bwd[(R0 * R1,)](grad_out, out, dx, n_cols, R1, *strides[0], *strides[1], *strides[2],
+                                     1.0 if scale is None else float(scale), LOG=bool(log),
+                                     LOOPED=constexprs["BLOCK_N"] < n_cols, **constexprs, **options)
+
         prepare_launch()
-        _softmax_bwd[(R0 * R1,)](grad_out, out, dx, n_cols, R1, *strides[0], *strides[1], *strides[2],
-                                 1.0 if scale is None else float(scale), LOG=bool(log),
-                                 LOOPED=constexprs["BLOCK_N"] < n_cols, **constexprs, **options)
+        launch_tuned("softmax_backward", softmax_key(n_cols, out.dtype), default, launch, config)
     return dx
 
 

@@ -100,9 +100,10 @@ def _cache_command(args):
             return _fail(f"cannot import: {e}", 1)
     try:
         if args.import_:
-            data = _cache.load_or_empty()
-            count = _cache.merge(data, incoming)
-            _cache.write_cache(data)
+            with _cache.locked():  # merged with the file as it is now: a concurrent sweep's entries stay
+                data = _cache.load_or_empty()
+                count = _cache.merge(data, incoming)
+                _cache.write_cache(data)
             print(f"imported {count} entries from {args.import_} into {path}")
             return 0
         data = _cache.load_or_empty()

@@ -51,7 +51,7 @@ def test_store_then_lookup_round_trip(cache_dir):
     assert _cache.lookup("matmul", "other") is None and _cache.lookup("layer_norm", "k") is None
     entry = json.loads((cache_dir / "autotune.json").read_text())["entries"][_cache.device_tag()]["matmul"]["k"]
     assert entry["ms"] == 0.5 and entry["default_ms"] == 0.7 and entry["config"] == SMALL
-    assert not [p for p in os.listdir(cache_dir) if p != "autotune.json"]   # no temporary file left
+    assert sorted(os.listdir(cache_dir)) == ["autotune.json", "autotune.json.lock"]   # no temporary file left
 
 
 def test_launcher_uses_the_cached_config(cache_dir, monkeypatch, rng):
@@ -115,3 +115,43 @@ def test_store_replaces_a_corrupt_file_and_merge_prefers_the_newcomer(cache_dir)
     assert _cache.merge(mine, other) == 2
     assert mine["entries"]["A"]["matmul"]["k"]["config"]["num_warps"] == 8
     assert [e[:3] for e in _cache.entries(mine)] == [("A", "matmul", "k"), ("A", "matmul", "k2")]
+
+
+def _store_many(path, tag, start, barrier):
+    barrier.wait()  # both processes write at the same moment
+    for i in range(start, start + 100):
+        _cache.store("matmul", f"k{i}", SMALL, tag=tag, path=path)
+
+
+def test_two_processes_storing_at_once_keep_every_entry(cache_dir):
+    """Each store reads, merges and writes under the cache's lock: 2 x 100 entries -> 200 kept."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("spawn")
+    path, barrier = str(cache_dir / "autotune.json"), ctx.Barrier(2)
+    procs = [ctx.Process(target=_store_many, args=(path, "test-device", start, barrier)) for start in (0, 100)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(600)  # guards only against a hang
+    assert [p.exitcode for p in procs] == [0, 0]
+    keys = _cache.read_cache(path)["entries"]["test-device"]["matmul"]
+    assert sorted(keys) == sorted(f"k{i}" for i in range(200))
+
+
+def test_a_tuned_config_that_fails_falls_back_to_the_default_with_a_warning(cache_dir, rng):
+    softmax = importlib.import_module("tritorch.kernels.softmax")
+    default = softmax.softmax_default_config(45)
+    broken = dict(default, BLOCK_N=48)  # positive ints, the right keys, but not a power of two: fails to build
+    key = softmax.softmax_key(45, np.float32)
+    _cache.store("softmax", key, broken)
+    x = rng.standard_normal((3, 45)).astype(np.float32)
+    with pytest.warns(RuntimeWarning, match=r"autotune cache entry softmax float32\|N64 .*'BLOCK_N': 48.* failed"):
+        y = softmax.softmax(cuda.to_device(x))
+    np.testing.assert_allclose(y.numpy(), softmax.softmax_reference(x), rtol=1e-5, atol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the failed entry is not tried (nor warned about) again
+        y = softmax.softmax(cuda.to_device(x))
+    np.testing.assert_allclose(y.numpy(), softmax.softmax_reference(x), rtol=1e-5, atol=1e-6)
+    assert _cache.lookup("softmax", key, like=default) is None
+    with pytest.raises(Exception):  # a config passed explicitly is used as is: no fallback hides its error
+        softmax.softmax(cuda.to_device(x), config=broken)
