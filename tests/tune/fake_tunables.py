@@ -1,7 +1,8 @@
 """A Tunable whose configs misbehave on purpose (tests import it as "fake_tunables:FAKE").
 
-config["MODE"]: 1 correct; 2 fast but wrong (zeros); 3 hangs; 4 kills its process; 5 Ctrl-C when
-$FAKE_INTERRUPT is 1; 6 raises; 7 correct but slow. ``CALLS`` lists the modes run in this process.
+config["MODE"]: 1 correct; 2 fast but wrong (zeros); 3 hangs (creates the file $FAKE_HANG_MARKER, when
+set, then blocks on a read that never completes); 4 kills its process; 5 Ctrl-C when $FAKE_INTERRUPT is 1;
+6 raises; 7 correct but slow. ``CALLS`` lists the modes run in this process.
 """
 import os
 import time
@@ -20,7 +21,10 @@ def run(x, shape, config):
     if mode == 2:
         return zeros(x["a"].shape, np.float32)
     if mode == 3:
-        time.sleep(60)
+        if os.environ.get("FAKE_HANG_MARKER"):
+            open(os.environ["FAKE_HANG_MARKER"], "w").close()
+        never, _ = os.pipe()
+        os.read(never, 1)  # blocks for good: nothing writes to this pipe
     if mode == 4:
         os._exit(3)
     if mode == 5 and os.environ.get("FAKE_INTERRUPT") == "1":

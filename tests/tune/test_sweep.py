@@ -1,6 +1,7 @@
 """Running sweeps under the interpreter: pruning, the correctness gate, worker failures, resume, cache."""
 import importlib
 import json
+import select
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from tritorch.kernels import _cache
 from tritorch.tune import Sweep, run_sweep
 from tritorch.tune.library import MATMUL, SOFTMAX
 from tritorch.tune.sweep import candidates
+from tritorch.tune.worker import Worker
 
 softmax_module = importlib.import_module("tritorch.kernels.softmax")
 SHAPE = {"M": 4096, "N": 4096, "K": 4096}
@@ -72,10 +74,28 @@ def test_no_correct_candidate_writes_nothing_to_the_cache(tmp_path):
     assert result["summaries"][0]["best_is_default"]
 
 
-def test_a_hanging_and_a_crashing_candidate_cost_only_themselves(tmp_path):
-    result = run_sweep(fake_sweep([3, 4, 1], timeout=3), str(tmp_path / "out"), echo=lambda _: None)
+def test_a_hanging_and_a_crashing_candidate_cost_only_themselves(tmp_path, monkeypatch):
+    """No wall clock: the hanging candidate says so (a marker file) before it blocks, and the test's
+    `wait` declares the timeout then; an answer or the worker's death ends any other wait."""
+    marker = tmp_path / "hanging"
+    monkeypatch.setenv("FAKE_HANG_MARKER", str(marker))
+    waits = []
+
+    def wait(stream, timeout):
+        waits.append(timeout)
+        while not select.select([stream], [], [], 0.05)[0]:
+            if marker.exists():
+                marker.unlink()
+                return False  # "timed out"
+        return True
+
+    result = run_sweep(fake_sweep([3, 4, 1], timeout=3), str(tmp_path / "out"), echo=lambda _: None,
+                       worker=Worker(wait=wait))
     assert by_mode(result) == {3: "timeout", 4: "crash", 1: "ok"}
     assert result["stopped"] is None and result["summaries"][0]["best"]["MODE"] == 1
+    assert waits and set(waits) == {3}  # the sweep's budget.timeout reaches the worker
+    hung = next(r for r in result["records"] if r["config"]["MODE"] == 3)
+    assert "no answer in 3 s" in hung["detail"]
 
 
 def test_interrupted_sweep_resumes_without_measuring_again(tmp_path, monkeypatch):

@@ -132,12 +132,23 @@ class WorkerLost(Exception):
         self.status, self.detail = status, detail
 
 
+def wait_for_answer(stream, timeout):
+    """True when ``stream`` (the worker's stdout) has an answer or hit EOF within ``timeout`` seconds;
+    False when the time ran out. ``Worker``'s default; tests pass their own (no wall clock)."""
+    ready, _, _ = select.select([stream], [], [], timeout)
+    return bool(ready)
+
+
 class Worker:
     """One child process that measures tasks; ``run(task, timeout)`` -> result dict or WorkerLost.
-    The child sees this process's ``sys.path`` (for "module:attr" tunables) and environment."""
+    The child sees this process's ``sys.path`` (for "module:attr" tunables) and environment.
 
-    def __init__(self):
+    ``wait(stream, timeout) -> bool`` decides when a silent worker counts as hung (default
+    ``wait_for_answer``: after ``timeout`` seconds)."""
+
+    def __init__(self, wait=None):
         self.process = None
+        self.wait = wait or wait_for_answer
 
     def _start(self):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
@@ -150,7 +161,7 @@ class Worker:
         try:
             self.process.stdin.write(json.dumps(task) + "\n")
             self.process.stdin.flush()
-            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+            ready = self.wait(self.process.stdout, timeout)
             line = self.process.stdout.readline() if ready else None
         except (BrokenPipeError, OSError):
             ready, line = True, ""
