@@ -255,6 +255,51 @@ def compile_tunable(name, shape, dtype, config, capability):
     return records
 
 
+class CompileWorker:
+    """A ``python -m tritorch.tune.compiled`` child that compiles Tunable configs for the tuner.
+
+    ``records(name, shape, dtype, config, capability)`` -> the compiled kernels' records (see the module
+    docstring). The child is started at the first call (without ``TRITON_INTERPRET``) and reused."""
+
+    def __init__(self):
+        self.process = None
+
+    def records(self, name, shape, dtype, config, capability):
+        if self.process is None or self.process.poll() is not None:
+            env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+            self.process = subprocess.Popen([sys.executable, "-m", "tritorch.tune.compiled"], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        task = dict(tunable=name, shape=shape, dtype=dtype, config=config, capability=list(capability))
+        self.process.stdin.write(json.dumps(task) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            self.close()
+            return [dict(kernel=name, status="crash", shared=None, registers=None, spills=None,
+                         num_warps=config.get("num_warps", 4), num_stages=config.get("num_stages", 3), hash=None,
+                         error="the compile worker died")]
+        return json.loads(line)
+
+    def close(self):
+        if self.process is not None:
+            self.process.stdin.close()
+            self.process.wait()
+            self.process = None
+
+
+def misfit(records, capability, shared_limit_bytes=None):
+    """Why a config's compiled kernels cannot run on ``capability`` (a string), or None when they fit.
+
+    ``shared_limit_bytes``: the device's own opt-in figure when known (else the table's)."""
+    for r in records:
+        found = problems(r, capability)
+        if shared_limit_bytes is not None and r["status"] == "ok" and r["shared"] <= shared_limit_bytes:
+            found = [f for f in found if not f.startswith("shared memory")]
+        if found:
+            return f"compiled {r['kernel']}: {'; '.join(found)}"
+    return None
+
+
 def default_cache_dir():
     """``$TRITORCH_CACHE_DIR/compile``, else ``~/.cache/tritorch/compile``."""
     root = os.environ.get("TRITORCH_CACHE_DIR") or os.path.join(

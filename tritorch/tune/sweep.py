@@ -3,8 +3,9 @@
 For each kernel x dtype x shape (a *problem*):
 
 1. candidates: the kernel's declared search space (or the product of the sweep's ``space`` values),
-   minus configs whose shared-memory or register estimate does not fit the device (``pruned``, with
-   the reason), thinned evenly to ``budget.max_configs``;
+   minus configs whose shared-memory or register estimate does not fit the device, then (on a GPU)
+   those whose compiled kernel does not (``compiled.py``: compiled, never launched; ``pruned``,
+   with the reason), thinned evenly to ``budget.max_configs``;
 2. each candidate, the kernel's default config and (timed, when given) a baseline are measured in
    the worker (``worker.measure``): outputs checked against the numpy twin first, a wrong one never
    chosen; then timed on a GPU. Under the interpreter nothing is timed;
@@ -24,6 +25,7 @@ import time
 from tritorch.cuda import get_device_properties, is_emulated
 from tritorch.kernels import _cache
 
+from .compiled import CompileWorker, misfit
 from .library import TUNABLES
 from .tunable import fits, resolve
 from .worker import InProcess, Worker, WorkerLost
@@ -31,8 +33,11 @@ from .worker import InProcess, Worker, WorkerLost
 FAILED = ("out_of_resources", "compile_error", "error", "timeout", "crash")
 
 
-def candidates(tunable, shape, dtype, space, properties, max_configs):
-    """``(kept, pruned)``: configs to measure, and ``(config, reason)`` for those that cannot fit."""
+def candidates(tunable, shape, dtype, space, properties, max_configs, compile_fit=None):
+    """``(kept, pruned)``: configs to measure, and ``(config, reason)`` for those that cannot fit.
+
+    ``compile_fit(config)`` -> a reason or None: the compiled kernel's real shared memory and registers
+    (``compiled.CompileWorker``), asked for each config that the estimates keep, before thinning."""
     declared = tunable.space(shape, dtype)
     if space:
         keys = list(dict.fromkeys(k for c in declared for k in c))
@@ -42,6 +47,8 @@ def candidates(tunable, shape, dtype, space, properties, max_configs):
     kept, pruned = [], []
     for config in unique:
         reason = fits(tunable.resources(config, shape, dtype), properties, config.get("num_warps", 4))
+        if reason is None and compile_fit is not None:
+            reason = compile_fit(config)
         (pruned.append((config, reason)) if reason else kept.append(config))
     if len(kept) > max_configs:  # an even spread over the space, its first and last included
         step = (len(kept) - 1) / max(max_configs - 1, 1)
@@ -107,7 +114,15 @@ def _summary(tunable, shape, dtype, key, records, timed):
             "pruned": sum(r["role"] == "pruned" for r in records)}
 
 
-def run_sweep(sweep, out_dir, *, isolate=True, restart=False, baseline=None, echo=None, worker=None):
+def _compile_fit(compiler, tunable, shape, dtype, properties):
+    """``config -> reason or None`` from the compiled kernels (for the device's capability; sm_90 emulated)."""
+    capability = tuple(properties["capability"]) if tuple(properties["capability"]) > (0, 0) else (9, 0)
+    limit = properties["shared_memory_per_block_optin"]
+    return lambda config: misfit(compiler.records(tunable.name, shape, dtype, config, capability), capability, limit)
+
+
+def run_sweep(sweep, out_dir, *, isolate=True, restart=False, baseline=None, echo=None, worker=None,
+              compile_check=None):
     """Run ``sweep`` (a ``spec.Sweep``); returns ``{"summaries", "records", "stopped", "journal"}``.
 
     ``baseline``: a Python file whose ``baseline(kernel, arrays, shape)`` gives a callable to time next to
@@ -115,11 +130,17 @@ def run_sweep(sweep, out_dir, *, isolate=True, restart=False, baseline=None, ech
     ``stopped`` is None when every problem finished, else "interrupted" (Ctrl-C) or "max_seconds".
     ``isolate=False`` measures in this process (no timeout, no crash isolation). ``worker``: the
     measuring object to use instead (``Worker``'s interface; tests pass one with their own clock).
+    ``compile_check``: prune candidates by compiling them first (``compiled.CompileWorker``: real shared
+    memory and registers, no launch), so that a config that cannot fit is never timed or cached.
+    Default: on a real GPU (where candidates are timed); an object with ``CompileWorker.records`` may
+    be passed.
     """
     echo = echo or (lambda text: print(text, file=sys.stderr, flush=True))
     properties, tag, timed = get_device_properties(), _cache.device_tag(), not is_emulated()
     journal = Journal(os.path.join(out_dir, "measurements.jsonl"), restart)
     worker = worker or (Worker() if isolate else InProcess())
+    compile_check = timed if compile_check is None else compile_check
+    compiler = (CompileWorker() if compile_check is True else compile_check) if compile_check else None
     limit = sweep.budget["max_seconds"]
     deadline = None if limit is None else time.monotonic() + limit
     summaries, records, stopped = [], [], None
@@ -129,7 +150,8 @@ def run_sweep(sweep, out_dir, *, isolate=True, restart=False, baseline=None, ech
         for n, (name, tunable, dtype, shape) in enumerate(problems, 1):
             shape = tunable.full_shape(shape)
             key = tunable.key(shape, dtype)
-            kept, pruned = candidates(tunable, shape, dtype, sweep.space, properties, sweep.budget["max_configs"])
+            fit = compiler and _compile_fit(compiler, tunable, shape, dtype, properties)
+            kept, pruned = candidates(tunable, shape, dtype, sweep.space, properties, sweep.budget["max_configs"], fit)
             default = tunable.default(shape, dtype)
             kept = [c for c in kept if c != default]
             base = {"device": tag, "kernel": tunable.name, "key": key, "dtype": dtype, "shape": shape}
@@ -170,6 +192,8 @@ def run_sweep(sweep, out_dir, *, isolate=True, restart=False, baseline=None, ech
         stopped = "interrupted"
     finally:
         worker.close(kill=stopped == "interrupted")
+        if isinstance(compiler, CompileWorker):
+            compiler.close()
         journal.close()
     if stopped:
         echo(f"stopped ({stopped}): {len(summaries)} of {len(problems)} problems done; "

@@ -1,0 +1,49 @@
+"""The tuner prunes candidates by their compiled kernels' real resources: never timed, never cached."""
+import fake_tunables
+import pytest
+
+from tritorch.kernels import _cache
+from tritorch.tune import Sweep, run_sweep
+from tritorch.tune.compiled import misfit
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRITORCH_CACHE_DIR", str(tmp_path / "cache"))
+    fake_tunables.CALLS.clear()
+
+
+def record(shared, registers=64, warps=4, status="ok"):
+    return dict(kernel="_k", status=status, shared=shared, registers=registers, spills=0, num_warps=warps,
+                num_stages=2, hash="h", error="" if status == "ok" else "PassManager::run failed")
+
+
+class FakeCompiler:
+    """Compiled resources by MODE: 1 fits; 7 needs 247,808 B of shared memory; 6 does not compile."""
+
+    def __init__(self):
+        self.asked = []
+
+    def records(self, name, shape, dtype, config, capability):
+        self.asked.append((config["MODE"], tuple(capability)))
+        return [{1: record(1024), 7: record(247808), 6: record(None, status="compile_error")}[config["MODE"]]]
+
+
+def test_a_config_whose_compiled_kernel_does_not_fit_is_never_measured_or_cached(tmp_path):
+    sweep = Sweep("fake.yaml", ["fake_tunables:FAKE"], ["float32"], [{"n": 37}], space={"MODE": [7, 6, 1]},
+                  budget={"max_configs": 100, "max_seconds": None, "timeout": 60})
+    compiler = FakeCompiler()
+    result = run_sweep(sweep, str(tmp_path / "out"), isolate=False, echo=lambda _: None, compile_check=compiler)
+    assert sorted(m for m, _ in compiler.asked) == [1, 6, 7] and {c for _, c in compiler.asked} == {(9, 0)}
+    assert 7 not in fake_tunables.CALLS and 6 not in fake_tunables.CALLS and 1 in fake_tunables.CALLS
+    pruned = {r["config"]["MODE"]: r["detail"] for r in result["records"] if r["role"] == "pruned"}
+    assert "shared memory 247808 B > 232448 B" in pruned[7] and "compile_error" in pruned[6]
+    assert _cache.lookup("fake", "float32|n37") == {"MODE": 1, "num_warps": 4}
+
+
+def test_misfit_names_shared_memory_registers_and_the_device_limit():
+    assert misfit([record(232448)], (9, 0)) is None
+    assert "232449 B > 232448 B" in misfit([record(232449)], (9, 0))
+    assert "166912" in misfit([record(200000)], (8, 0))
+    assert misfit([record(200000)], (8, 0), shared_limit_bytes=232448) is None  # the device's own figure
+    assert "registers" in misfit([record(1024, registers=255, warps=16)], (9, 0))  # 255 x 512 > 65,536
