@@ -20,6 +20,8 @@ from .reduce import sum_to_size
 from .shape import *  # noqa: F401,F403
 from .shape import alias, numpy_T
 from .sorting import *  # noqa: F401,F403
+from .order_stats import *  # noqa: F401,F403
+from .tile import *  # noqa: F401,F403
 from ._util import Tensor
 
 globals().update(UNARY)
@@ -155,6 +157,8 @@ METHODS = sorted(set([
     "matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "addmm", "sort", "argsort", "topk", "unique",
     # in-place
     "copy_", "fill_", "zero_", "uniform_", "normal_", "random_", "bernoulli_", "square_",
+    # order statistics, tiling
+    "median", "nanmedian", "kthvalue", "mode", "repeat_interleave", "unfold", "ravel",
 ] + [k for k in UNARY] + [k for k in BINARY] + [k + "_" for k in _INPLACE_OF]))
 
 

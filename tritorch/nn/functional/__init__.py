@@ -13,3 +13,4 @@ from .embedding import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .embedding_bag import *  # noqa: F401,F403
+from .conv3d import *  # noqa: F401,F403
