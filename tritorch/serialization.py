@@ -1,5 +1,8 @@
 """tritorch.save / tritorch.load: state dicts as ONE safetensors file, never pickle.
 
+(PyTorch's .pt zip files -- a path ending in .pt/.pth/.bin/.ckpt/.tar/.pkl, or a zip on load -- go
+through tritorch.serialization_pt: a restricted unpickler on load, PyTorch's layout on save.)
+
 The tensors go in the safetensors body, named by their path in the saved object
 (``fc.weight``, ``state.0.exp_avg``), so any safetensors reader can open the file. The
 structure (dicts, lists, tuples, int keys) and the plain values (int, float, str, bool, None)
@@ -143,14 +146,30 @@ def _write_atomic(path, data):
         os.close(dfd)
 
 
-def save(obj, f):
+# paths with these endings get PyTorch's .pt zip format (tritorch.serialization_pt); all else safetensors
+PT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".tar", ".pkl")
+
+
+def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True):
     """Save `obj` (a state dict: nested dicts/lists/tuples of tensors, int, float, str, bool,
     None) to `f`, a path (written atomically) or a binary file object, as one safetensors file.
+
+    A path ending in .pt/.pth/.bin/.ckpt/.tar/.pkl gets PyTorch's zip format instead (what
+    torch.save writes; PyTorch's default torch.load reads it), which also holds what safetensors
+    cannot: numpy arrays, whole modules (loading those needs ``weights_only=False``).
 
     Examples:
         >>> tritorch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": 100},
         ...               "ckpt.safetensors")
+        >>> tritorch.save(model.state_dict(), "model.pt")   # for PyTorch users
     """
+    if not hasattr(f, "write") and os.fspath(f).lower().endswith(PT_SUFFIXES):
+        import io
+        from .serialization_pt import save_pt
+        buf = io.BytesIO()
+        save_pt(obj, buf)
+        _write_atomic(os.fspath(f), buf.getvalue())
+        return
     enc = _Encoder()
     tree = enc(obj)
     meta = json.dumps({"version": _VERSION, "tree": tree}, ensure_ascii=False, allow_nan=False,
@@ -367,7 +386,7 @@ class _Decoder:
         return {k: self(v) for k, v in node.items()}
 
 
-def load(f, map_location=None, *, weights_only=True):
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
     """Load an object saved by `tritorch.save` from `f` (a path or a binary file object).
 
     A safetensors file written by another library loads as a dict {name: tensor}.
@@ -378,7 +397,11 @@ def load(f, map_location=None, *, weights_only=True):
             str (``'cpu'``, ``'cuda'``), a dict mapping saved device strings to new ones, or a
             callable ``fn(tensor_on_cpu, saved_location) -> tensor or None`` (None: the saved
             device).
-        weights_only (bool): accepted for PyTorch compatibility; loading never runs code either way.
+        weights_only (bool): safetensors never run code either way. A PyTorch ``.pt`` zip (told by
+            its content) is read by a restricted unpickler that allows what PyTorch's weights-only
+            loader allows (tensors, storages, OrderedDict, Size, dtypes, devices, ``add_safe_globals``
+            additions); ``weights_only=False`` unpickles anything, as PyTorch: it can run code, so
+            only for files you trust.
 
     Raises:
         FileNotFoundError: `f` does not exist. IsADirectoryError: `f` is a directory.
@@ -386,6 +409,9 @@ def load(f, map_location=None, *, weights_only=True):
             safetensors, or not a regular file (a FIFO, /dev/zero: never read).
     """
     data, name = _read(f)
+    from .serialization_pt import is_pt_archive, load_pt
+    if is_pt_archive(data):
+        return load_pt(data, name, map_location, weights_only is not False)
     tree, arrays = _parse(data, name)
     decode = _Decoder(arrays, map_location, f"tritorch.load: {name}")
     if tree is None:
@@ -395,3 +421,6 @@ def load(f, map_location=None, *, weights_only=True):
     except (TypeError, KeyError, ValueError, IndexError, AttributeError) as e:
         raise SerializationError(f"tritorch.load: {name}: its '{_KEY}' structure is corrupt "
                                  f"({type(e).__name__}: {e})") from None
+
+
+from .serialization_pt import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals  # noqa: E402,F401

@@ -1,0 +1,318 @@
+"""PyTorch's ``.pt`` files (``torch.save``'s zip format), read without running code and written so
+that PyTorch's default ``torch.load`` (``weights_only=True``) reads them.
+
+The format: a zip archive whose entries share one folder (``archive/``): ``data.pkl`` (the object,
+pickled; each tensor is ``torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)``
+whose storage is a *persistent id* ``('storage', torch.FloatStorage, key, location, numel)``),
+``data/<key>`` (each storage's raw bytes), ``byteorder`` and ``version``.
+
+Reading (``weights_only=True``, the default): a restricted unpickler resolves exactly the globals
+PyTorch's weights-only loader allows for such files -- the tensor/parameter rebuild functions,
+the storage types, ``collections.OrderedDict``, ``torch.Size``, dtypes and ``torch.device`` -- plus
+what ``add_safe_globals`` / ``safe_globals`` allow, and refuses every other global, so a file whose
+pickle names ``os.system`` or any class with a ``__reduce__`` runs nothing.
+
+``weights_only=False`` (explicit, never the default) unpickles anything, as PyTorch does: the file
+can run code; use it only for files you trust (e.g. a whole model you saved yourself).
+Tensors come back as copies of their storage (views of one storage become independent tensors).
+"""
+import contextlib
+import io
+import os
+import pickle
+import zipfile
+from collections import OrderedDict
+
+import ml_dtypes
+import numpy as np
+
+from . import _dtype
+from ._device import device as _Device
+from .tensor import Size, Tensor
+
+__all__ = ["is_pt_archive", "load_pt", "save_pt", "add_safe_globals", "safe_globals", "get_safe_globals",
+           "clear_safe_globals"]
+
+# dtype name -> PyTorch's legacy storage class name
+_STORAGE = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
+            "bfloat16": "BFloat16Storage", "int64": "LongStorage", "int32": "IntStorage", "int16": "ShortStorage",
+            "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage"}
+_STORAGE_DTYPE = {v: k for k, v in _STORAGE.items()}
+_user_safe = []
+
+
+# -- the allow-list ---------------------------------------------------------------------------------------
+def add_safe_globals(safe_globals):
+    """Allow these classes/functions (or ``(obj, "module.name")`` pairs) in weights-only loads."""
+    _user_safe.extend(safe_globals)
+
+
+def get_safe_globals():
+    return list(_user_safe)
+
+
+def clear_safe_globals():
+    _user_safe.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals):
+    """Context manager: ``add_safe_globals`` for the duration of the block only."""
+    n = len(_user_safe)
+    _user_safe.extend(safe_globals)
+    try:
+        yield
+    finally:
+        del _user_safe[n:]
+
+
+def _user_allowed(module, name):
+    for entry in _user_safe:
+        obj, full = entry if isinstance(entry, tuple) else (entry, f"{entry.__module__}.{entry.__qualname__}")
+        if full == f"{module}.{name}":
+            return obj
+    return None
+
+
+class _StorageType:
+    def __init__(self, dtype_name):
+        self.dtype = _dtype._by_name(dtype_name)
+
+
+class _Storage:
+    def __init__(self, array, location):
+        self.array, self.location = array, location
+
+
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
+                       metadata=None):
+    a = storage.array
+    item = a.itemsize
+    count = 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(size) else 0
+    if storage_offset + count > a.size or any(st < 0 for st in stride):
+        raise pickle.UnpicklingError(f"a tensor of size {tuple(size)} stride {tuple(stride)} at offset "
+                                     f"{storage_offset} does not fit its storage of {a.size} elements")
+    view = np.lib.stride_tricks.as_strided(a[storage_offset:], shape=tuple(size), strides=[s * item for s in stride])
+    t = Tensor._make(np.array(view, copy=True), _Device("cpu"))
+    t._pt_location = storage.location
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks, *state):
+    from .nn.parameter import Parameter
+    p = Parameter(data, requires_grad)
+    p._pt_location = getattr(data, "_pt_location", "cpu")
+    return p
+
+
+def _allowed():
+    import builtins
+    allowed = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+               ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+               ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+               ("collections", "OrderedDict"): OrderedDict, ("torch", "Size"): Size, ("torch", "device"): _Device,
+               ("builtins", "set"): builtins.set, ("builtins", "frozenset"): builtins.frozenset,
+               ("builtins", "complex"): builtins.complex, ("builtins", "slice"): builtins.slice}
+    for dtype_name, storage in _STORAGE.items():
+        allowed[("torch", storage)] = _StorageType(dtype_name)
+        allowed[("torch", dtype_name)] = _dtype._by_name(dtype_name)
+    for alias, name in _dtype.ALIASES.items():
+        allowed[("torch", alias)] = name
+    return allowed
+
+
+class _WeightsOnlyUnpickler(pickle.Unpickler):
+    def __init__(self, fh, archive):
+        super().__init__(fh)
+        self.archive = archive
+        self.allowed = _allowed()
+
+    def find_class(self, module, name):
+        obj = self.allowed.get((module, name)) or _user_allowed(module, name)
+        if obj is None:
+            raise pickle.UnpicklingError(
+                f"Weights only load failed: Unsupported global: GLOBAL {module}.{name} was not an allowed global by "
+                f"default. Use `tritorch.serialization.add_safe_globals([{name}])` or the "
+                f"`tritorch.serialization.safe_globals([{name}])` context manager if you trust it, or "
+                f"weights_only=False if you trust the whole file (it can run code)")
+        return obj
+
+    def persistent_load(self, pid):
+        return self.archive.storage(pid)
+
+
+class _FullUnpickler(_WeightsOnlyUnpickler):
+    """weights_only=False: PyTorch's tensors and storages as above, every other global imported
+    (``torch.X`` looked up as ``tritorch.X``). Runs whatever the file says."""
+
+    def find_class(self, module, name):
+        obj = self.allowed.get((module, name))
+        if obj is not None:
+            return obj
+        if module == "torch" or module.startswith("torch."):
+            module = "tri" + module
+        return super(_WeightsOnlyUnpickler, self).find_class(module, name)
+
+
+class _Archive:
+    def __init__(self, zf, prefix, what):
+        self.zf, self.prefix, self.what = zf, prefix, what
+        self.big_endian = self._text("byteorder", "little") == "big"
+        self.storages = {}
+
+    def _text(self, name, default):
+        try:
+            return self.zf.read(self.prefix + name).decode().strip()
+        except KeyError:
+            return default
+
+    def storage(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage" and isinstance(pid[1], _StorageType)):
+            raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}")
+        _, kind, key, location, numel = pid
+        if key not in self.storages:
+            np_dtype = kind.dtype.np
+            raw = self.zf.read(f"{self.prefix}data/{key}")
+            a = np.frombuffer(raw, dtype=np_dtype.newbyteorder(">") if self.big_endian else np_dtype)
+            self.storages[key] = _Storage(a.astype(np_dtype), str(location))
+        return self.storages[key]
+
+
+def is_pt_archive(data):
+    """True when ``data`` (bytes) is a zip archive holding ``<folder>/data.pkl``."""
+    if data[:4] != b"PK\x03\x04":
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return any(n.endswith("data.pkl") and n.count("/") == 1 for n in zf.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def load_pt(data, name, map_location=None, weights_only=True):
+    """The object in a PyTorch ``.pt`` archive (``data``: its bytes; ``name``: for messages)."""
+    from .serialization import SerializationError, _location
+    what = f"tritorch.load: {name}"
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        pkl = next(n for n in zf.namelist() if n.endswith("data.pkl") and n.count("/") == 1)
+        archive = _Archive(zf, pkl[:-len("data.pkl")], what)
+        unpickler = (_WeightsOnlyUnpickler if weights_only else _FullUnpickler)(io.BytesIO(zf.read(pkl)), archive)
+        obj = unpickler.load()
+    except pickle.UnpicklingError as e:
+        raise SerializationError(f"{what} is a zip archive (PyTorch .pt) that cannot be loaded: {e}") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, IndexError, AttributeError) as e:
+        raise SerializationError(f"{what} is a zip archive but not a readable PyTorch .pt file "
+                                 f"({type(e).__name__}: {e})") from None
+    return _place(obj, map_location, _location)
+
+
+def _place(obj, map_location, location_of, seen=None):
+    """Move the loaded tensors to where map_location says (in place in containers)."""
+    if isinstance(obj, Tensor):
+        saved = obj.__dict__.pop("_pt_location", "cpu")
+        target = location_of(saved, map_location)
+        if target is None:
+            moved = map_location(obj, saved)
+            return obj if moved is None else moved
+        return obj if target.type == "cpu" else obj.to(target)
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            obj[k] = _place(v, map_location, location_of)
+    elif isinstance(obj, list):
+        obj[:] = [_place(v, map_location, location_of) for v in obj]
+    elif isinstance(obj, tuple) and not isinstance(obj, Size):
+        return type(obj)(_place(v, map_location, location_of) for v in obj) if type(obj) is tuple else obj
+    return obj
+
+
+# -- writing --------------------------------------------------------------------------------------------
+class _Global:
+    """A reference to a PyTorch global (written by name, never imported)."""
+
+    def __init__(self, module, name):
+        self.module, self.name = module, name
+
+    def __call__(self, *args):        # pickle asks that a reduce's function be callable; never called
+        raise TypeError(f"{self.module}.{self.name} is a name written into a .pt file, not a function")
+
+
+_REBUILD_TENSOR = _Global("torch._utils", "_rebuild_tensor_v2")
+_REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
+_ORDERED_DICT = _Global("collections", "OrderedDict")
+
+
+class _PtPickler(pickle._Pickler):
+    """Protocol 2, tensors as PyTorch's rebuild calls on persistent storages, OrderedDict by name."""
+
+    def __init__(self, fh):
+        super().__init__(fh, protocol=2)
+        self.storages = []
+
+    def save(self, obj, save_persistent_id=True):
+        if isinstance(obj, _Global):
+            self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
+            self.memoize(obj) if id(obj) not in self.memo else None
+            return
+        super().save(obj, save_persistent_id)
+
+    def persistent_id(self, obj):
+        if isinstance(obj, _StorageRef):
+            return ("storage", _Global("torch", _STORAGE[obj.dtype_name]), obj.key, obj.location, obj.numel)
+        return None
+
+    def reducer_override(self, obj):
+        from .nn.parameter import Parameter
+        if isinstance(obj, Tensor):
+            if obj.dtype.name not in _STORAGE:
+                raise pickle.PicklingError(f"tritorch.save: dtype {obj.dtype} has no PyTorch storage type")
+            a = obj.detach()._b.to_numpy(obj.detach()._data)
+            a = a if a.flags.c_contiguous else a.copy(order="C")   # (np.ascontiguousarray makes 0-d 1-d)
+            ref = _StorageRef(str(len(self.storages)), obj.dtype.name, str(obj.device), a)
+            self.storages.append(ref)
+            stride, acc = [], 1
+            for n in reversed(a.shape):
+                stride.insert(0, acc)
+                acc *= max(n, 1)
+            rebuilt = (_REBUILD_TENSOR, (ref, 0, tuple(a.shape), tuple(stride),
+                                         obj.requires_grad and not isinstance(obj, Parameter), OrderedDict()))
+            if isinstance(obj, Parameter):
+                return (_REBUILD_PARAMETER, (_Rebuilt(rebuilt), obj.requires_grad, OrderedDict()))
+            return rebuilt
+        if type(obj) is OrderedDict:
+            state = dict(obj.__dict__) or None
+            return (_ORDERED_DICT, (), state, None, iter(obj.items()))
+        if isinstance(obj, _Rebuilt):
+            return obj.reduced
+        return NotImplemented
+
+
+class _Rebuilt:
+    def __init__(self, reduced):
+        self.reduced = reduced
+
+
+class _StorageRef:
+    def __init__(self, key, dtype_name, location, array):
+        self.key, self.dtype_name, self.location, self.array = key, dtype_name, location, array
+        self.numel = int(array.size)
+
+
+def save_pt(obj, fh):
+    """Write ``obj`` to the binary file ``fh`` in PyTorch's zip format (``archive/...``)."""
+    body = io.BytesIO()
+    pickler = _PtPickler(body)
+    pickler.dump(obj)
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr("archive/data.pkl", body.getvalue())
+        zf.writestr("archive/byteorder", "little")
+        for ref in pickler.storages:
+            a = ref.array
+            raw = (a.view(np.uint16) if a.dtype == ml_dtypes.bfloat16 else a).astype(a.dtype.newbyteorder("<")
+                                                                                   if a.dtype != ml_dtypes.bfloat16
+                                                                                   else "<u2").tobytes()
+            zf.writestr(f"archive/data/{ref.key}", raw)
+        zf.writestr("archive/version", "3\n")
+        zf.writestr("archive/.data/serialization_id", os.urandom(10).hex())
