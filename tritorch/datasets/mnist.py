@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._dtype import get_default_dtype
 from .._ops.creation import from_numpy
 from ..utils.data import Dataset
 from .transforms import ToTensor
@@ -149,6 +150,16 @@ class MNIST(Dataset):
         if self.target_transform is not None:
             target = self.target_transform(target)
         return img, target
+
+    def _collate_batch(self, indices):
+        """default_collate of the samples at `indices` with one gather (the DataLoader's fast path):
+        ToTensor's arithmetic on the whole batch at once."""
+        if type(self).__getitem__ is not MNIST.__getitem__ or self.transform or self.target_transform:
+            return NotImplemented
+        rows = np.asarray(indices, np.int64)
+        images = self.data.numpy()[rows][:, None]
+        images = images.astype(get_default_dtype().np) / np.float32(255) if images.dtype == np.uint8 else images
+        return [from_numpy(images), from_numpy(self.targets.numpy()[rows].astype(np.int64))]
 
     @property
     def class_to_idx(self):

@@ -103,6 +103,18 @@ class CharText(Dataset):
         chunk = self.data[index:index + self.block_size + 1]
         return chunk[:-1], chunk[1:]
 
+    def _collate_batch(self, indices):
+        """default_collate of the windows at `indices` with one gather (the DataLoader's fast path)."""
+        if type(self).__getitem__ is not CharText.__getitem__:
+            return NotImplemented
+        rows = np.asarray(indices, np.int64).reshape(-1)
+        rows = np.where(rows < 0, rows + len(self), rows)
+        if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
+            bad = int(rows[(rows < 0) | (rows >= len(self))][0])
+            raise IndexError(f"index {bad} is out of range for {len(self)} windows")
+        windows = self.data.numpy()[rows[:, None] + np.arange(self.block_size + 1)]
+        return [from_numpy(np.ascontiguousarray(windows[:, :-1])), from_numpy(np.ascontiguousarray(windows[:, 1:]))]
+
 
 # -- classification ---------------------------------------------------------------------------
 PAD, UNK = "<pad>", "<unk>"
@@ -244,3 +256,10 @@ class TextClassification(Dataset):
 
     def __getitem__(self, index):
         return tensor(self.ids[index]), int(self.lengths[index]), int(self.labels[index])
+
+    def _collate_batch(self, indices):
+        """default_collate of the samples at `indices` with one gather (the DataLoader's fast path)."""
+        if type(self).__getitem__ is not TextClassification.__getitem__:
+            return NotImplemented
+        rows = np.asarray(indices, np.int64)
+        return [from_numpy(self.ids[rows]), from_numpy(self.lengths[rows]), from_numpy(self.labels[rows])]

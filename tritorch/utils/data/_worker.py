@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .collate import default_collate
+
 MP_STATUS_CHECK_INTERVAL = 5.0  # seconds between liveness checks while waiting on a queue
 
 _worker_info = None
@@ -84,6 +86,13 @@ class _MapDatasetFetcher:
     def fetch(self, index):
         if not self.auto_collation:
             return self.collate_fn(self.dataset[index])
+        if self.collate_fn is default_collate:
+            # a dataset of arrays can gather the whole batch with one index, with exactly the result
+            # default_collate gives for its samples (same values, dtypes and structure)
+            gather = getattr(self.dataset, "_collate_batch", None)
+            batch = gather(index) if gather is not None else NotImplemented
+            if batch is not NotImplemented:
+                return batch
         getitems = getattr(self.dataset, "__getitems__", None)
         data = getitems(index) if getitems else [self.dataset[i] for i in index]
         return self.collate_fn(data)

@@ -6,9 +6,11 @@ plain Python objects: a DataLoader fetches samples from them, in worker processe
 import bisect
 import itertools
 import math
+import operator
 import warnings
 
-from ..._ops.creation import randperm
+from ..._dtype import int64
+from ..._ops.creation import as_tensor, randperm
 from ..._random import default_generator
 
 
@@ -53,6 +55,13 @@ class TensorDataset(Dataset):
     def __getitem__(self, index):
         return tuple(t[index] for t in self.tensors)
 
+    def _collate_batch(self, indices):
+        """default_collate([self[i] for i in indices]) with one gather per tensor (DataLoader's fast
+        path); NotImplemented when a subclass changes what a sample is."""
+        if type(self).__getitem__ is not TensorDataset.__getitem__ or not self.tensors:
+            return NotImplemented
+        return [t[as_tensor(indices, dtype=int64, device=t.device)] for t in self.tensors]
+
     def __len__(self):
         return self.tensors[0].size(0)
 
@@ -68,6 +77,13 @@ class Subset(Dataset):
         if isinstance(idx, list):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
+
+    def _collate_batch(self, indices):
+        """The wrapped dataset's batch gather at the mapped indices (see TensorDataset)."""
+        gather = getattr(self.dataset, "_collate_batch", None)
+        if gather is None or type(self).__getitem__ is not Subset.__getitem__:
+            return NotImplemented
+        return gather([operator.index(self.indices[i]) for i in indices])
 
     def __len__(self):
         return len(self.indices)
