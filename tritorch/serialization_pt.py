@@ -16,6 +16,7 @@ pickle names ``os.system`` or any class with a ``__reduce__`` runs nothing.
 can run code; use it only for files you trust (e.g. a whole model you saved yourself).
 Tensors come back as copies of their storage (views of one storage become independent tensors).
 """
+import _compat_pickle
 import contextlib
 import io
 import os
@@ -107,20 +108,48 @@ def _rebuild_parameter(data, requires_grad, backward_hooks, *state):
     return p
 
 
+def _rebuild_from_type_v2(func, new_type, args, state):
+    """A tensor (subclass) with Python attributes: rebuilt by ``func``, attributes from ``state``
+    (values already passed the allow-list)."""
+    t = func(*args)
+    if new_type is _parameter_class() and not isinstance(t, new_type):
+        t = _rebuild_parameter(t, t.requires_grad, None)
+    if isinstance(state, dict):
+        t.__dict__.update(state)
+    return t
+
+
+def _parameter_class():
+    from .nn.parameter import Parameter
+    return Parameter
+
+
 def _allowed():
-    import builtins
+    """PyTorch's weights-only allow-list (torch/_weights_only_unpickler.py), mapped onto tritorch."""
+    import codecs
+    from collections import Counter
     allowed = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
                ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
                ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
-               ("collections", "OrderedDict"): OrderedDict, ("torch", "Size"): Size, ("torch", "device"): _Device,
-               ("builtins", "set"): builtins.set, ("builtins", "frozenset"): builtins.frozenset,
-               ("builtins", "complex"): builtins.complex, ("builtins", "slice"): builtins.slice}
+               ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,
+               ("torch", "Tensor"): Tensor, ("torch.nn.parameter", "Parameter"): _parameter_class(),
+               ("collections", "OrderedDict"): OrderedDict, ("collections", "Counter"): Counter,
+               ("torch", "Size"): Size, ("torch", "device"): _Device, ("_codecs", "encode"): codecs.encode,
+               ("builtins", "set"): set, ("builtins", "bytearray"): bytearray, ("builtins", "complex"): complex}
     for dtype_name, storage in _STORAGE.items():
         allowed[("torch", storage)] = _StorageType(dtype_name)
         allowed[("torch", dtype_name)] = _dtype._by_name(dtype_name)
     for alias, name in _dtype.ALIASES.items():
         allowed[("torch", alias)] = name
     return allowed
+
+
+def _python3_name(module, name):
+    """Protocol 2 pickles spell builtins as Python 2 did (``__builtin__.set``); pickle's own
+    find_class maps them, and so must ours."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
 class _WeightsOnlyUnpickler(pickle.Unpickler):
@@ -130,6 +159,7 @@ class _WeightsOnlyUnpickler(pickle.Unpickler):
         self.allowed = _allowed()
 
     def find_class(self, module, name):
+        module, name = _python3_name(module, name)
         obj = self.allowed.get((module, name)) or _user_allowed(module, name)
         if obj is None:
             raise pickle.UnpicklingError(
@@ -148,6 +178,7 @@ class _FullUnpickler(_WeightsOnlyUnpickler):
     (``torch.X`` looked up as ``tritorch.X``). Runs whatever the file says."""
 
     def find_class(self, module, name):
+        module, name = _python3_name(module, name)
         obj = self.allowed.get((module, name))
         if obj is not None:
             return obj

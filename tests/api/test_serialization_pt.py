@@ -25,7 +25,9 @@ def test_pytorch_file_loads_in_tritorch(tmp_path):
            "view": base[:, 1::2], "t": base.T, "p": torch.nn.Parameter(torch.ones(2)), "empty": torch.zeros(0, 3),
            "bf16": torch.tensor([1.5, -2.0], dtype=torch.bfloat16), "half": torch.tensor([0.5], dtype=torch.float16),
            "i8": torch.tensor([-3], dtype=torch.int8), "b": torch.tensor([True, False]), "scalar": torch.tensor(3.0),
-           "size": torch.Size([2, 3]), "dtype": torch.float64}
+           "size": torch.Size([2, 3]), "dtype": torch.float64, "bytes": b"\x00\xff", "set": {1, 2}, "cx": 1 + 2j}
+    obj["attr"] = torch.ones(2)
+    obj["attr"].note = "kept"                                  # a tensor with a Python attribute
     path = tmp_path / "model.pt"
     torch.save(obj, path)
     back = tritorch.load(path)
@@ -39,6 +41,7 @@ def test_pytorch_file_loads_in_tritorch(tmp_path):
     assert isinstance(back["p"], tritorch.nn.Parameter) and back["p"].requires_grad
     assert (back["step"], back["lr"], back["names"], back["pair"]) == (7, 1e-3, ["a", "b"], (1, 2.5))
     assert back["size"] == (2, 3) and back["dtype"] is tritorch.float64
+    assert (back["bytes"], back["set"], back["cx"], back["attr"].note) == (b"\x00\xff", {1, 2}, 1 + 2j, "kept")
     model = _net(tritorch)
     model.load_state_dict(back["model"])
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
