@@ -20,6 +20,7 @@ from ._ops import *  # noqa: F401,F403
 from ._ops import UNARY as _UNARY, BINARY as _BINARY
 from . import amp
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
+from ._tensor_str import get_printoptions, set_printoptions
 
 _bind_methods()
 globals().update({k: v for k, v in _UNARY.items()})

@@ -1,10 +1,55 @@
 """`repr(tensor)` in PyTorch's layout: aligned columns, 4 decimals or scientific notation,
-'...' summaries above 1000 elements, and the dtype/device/grad suffixes."""
+'...' summaries above 1000 elements, and the dtype/device/grad suffixes; set_printoptions changes
+those figures as torch.set_printoptions does."""
+import math
+
 import numpy as np
 
 from . import _dtype
 
-THRESHOLD, EDGEITEMS, LINEWIDTH = 1000, 3, 80
+
+class _PrintOptions:
+    precision = 4
+    threshold = 1000
+    edgeitems = 3
+    linewidth = 80
+    sci_mode = None
+
+
+PRINT_OPTS = _PrintOptions()
+
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """How tensors print, as torch.set_printoptions.
+
+    Args:
+        precision (int, optional): digits after the point. Default: 4.
+        threshold (int, optional): summarise ('...') above this many elements. Default: 1000.
+        edgeitems (int, optional): items shown at each end of a summarised dim. Default: 3.
+        linewidth (int, optional): characters per line. Default: 80.
+        profile (str, optional): 'default', 'short' or 'full' (never summarise) set the four above.
+        sci_mode (bool, optional): force (True) or forbid (False) scientific notation; None: automatic.
+    """
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"Invalid profile: {profile}. the profile must be one of {list(_PROFILES)}")
+        (PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth) = _PROFILES[profile]
+    if precision is not None:
+        PRINT_OPTS.precision = precision
+    if threshold is not None:
+        PRINT_OPTS.threshold = threshold
+    if edgeitems is not None:
+        PRINT_OPTS.edgeitems = edgeitems
+    if linewidth is not None:
+        PRINT_OPTS.linewidth = linewidth
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+def get_printoptions():
+    """The current print options as a dict (torch.get_printoptions)."""
+    return {k: getattr(PRINT_OPTS, k) for k in ("precision", "threshold", "edgeitems", "linewidth", "sci_mode")}
 
 
 def _float_formatter(values):
@@ -12,24 +57,27 @@ def _float_formatter(values):
     fixed 4 decimals or scientific) and the width come from the nonzero finite values only."""
     finite = values[np.isfinite(values)]
     nz = finite[finite != 0]
+    p = PRINT_OPTS.precision
     int_mode, sci, width = True, False, 1
     if nz.size:
         lo, hi = np.abs(nz).min(), np.abs(nz).max()
         int_mode = bool(np.all(nz == np.ceil(nz)))
         sci = hi / lo > 1000.0 or hi > 1.0e8 or (not int_mode and lo < 1.0e-4)
+        if PRINT_OPTS.sci_mode is not None:
+            sci = PRINT_OPTS.sci_mode
         if sci:
-            width = max(len(f"{v:.4e}") for v in nz.tolist())
+            width = max(len(f"{v:.{p}e}") for v in nz.tolist())
         elif int_mode:
             width = max(len(f"{v:.0f}") + 1 for v in nz.tolist())
         else:
-            width = max(len(f"{v:.4f}") for v in nz.tolist())
+            width = max(len(f"{v:.{p}f}") for v in nz.tolist())
 
     def one(v):
         if sci:
-            return f"{v:{width}.4e}"
+            return f"{v:{width}.{p}e}"
         if int_mode:
             return f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
-        return f"{v:.4f}"
+        return f"{v:.{p}f}"
     return one, width
 
 
@@ -37,27 +85,29 @@ def _summarized(a):
     """The elements that are printed (edges only when summarizing), to size the columns."""
     if a.ndim == 0:
         return a.reshape(1)
-    if a.shape[0] > 2 * EDGEITEMS:
-        a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
+    e = PRINT_OPTS.edgeitems
+    if a.shape[0] > 2 * e:
+        a = np.concatenate([a[:e], a[-e:]])
     return np.concatenate([_summarized(x).reshape(-1) for x in a]) if a.ndim > 1 else a
 
 
 def _format_array(a, fmt, width, indent, summarize):
+    e = PRINT_OPTS.edgeitems
     if a.ndim == 0:
         return fmt(a.item()).rjust(width)
     if a.ndim == 1:
-        items = [fmt(v).rjust(width) for v in a.tolist()] if not summarize or a.shape[0] <= 2 * EDGEITEMS else (
-            [fmt(v).rjust(width) for v in a[:EDGEITEMS].tolist()] + ["..."]
-            + [fmt(v).rjust(width) for v in a[-EDGEITEMS:].tolist()])
-        items = [" ..." if i == EDGEITEMS and summarize and a.shape[0] > 2 * EDGEITEMS else x
+        items = [fmt(v).rjust(width) for v in a.tolist()] if not summarize or a.shape[0] <= 2 * e else (
+            [fmt(v).rjust(width) for v in a[:e].tolist()] + ["..."]
+            + [fmt(v).rjust(width) for v in a[-e:].tolist()])
+        items = [" ..." if i == e and summarize and a.shape[0] > 2 * e else x
                  for i, x in enumerate(items)]
-        per_line = max(1, (LINEWIDTH - indent) // (width + 2))
+        per_line = max(1, (PRINT_OPTS.linewidth - indent) // (width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     sep = "," + "\n" * (a.ndim - 1) + " " * (indent + 1)
     rows = list(range(a.shape[0]))
-    if summarize and a.shape[0] > 2 * EDGEITEMS:
-        rows = rows[:EDGEITEMS] + [None] + rows[-EDGEITEMS:]
+    if summarize and a.shape[0] > 2 * e:
+        rows = rows[:e] + [None] + rows[-e:]
     parts = ["..." if r is None else _format_array(a[r], fmt, width, indent + 1, summarize) for r in rows]
     return "[" + sep.join(parts) + "]"
 
@@ -66,7 +116,7 @@ def tensor_repr(t, prefix="tensor("):
     a = t.detach().cpu().numpy()
     if t.dtype in (_dtype.float16, _dtype.bfloat16):
         a = a.astype(np.float32)
-    summarize = a.size > THRESHOLD
+    summarize = a.size > PRINT_OPTS.threshold
     suffixes = []
     if a.size == 0:
         body = "[]"
@@ -97,7 +147,7 @@ def _add_suffixes(text, suffixes, indent):
     parts = [text]
     last = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if last + len(suffix) + 2 > LINEWIDTH:
+        if last + len(suffix) + 2 > PRINT_OPTS.linewidth:
             parts.append(",\n" + " " * indent + suffix)
             last = indent + len(suffix)
         else:
