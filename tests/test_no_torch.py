@@ -30,6 +30,6 @@ print("no torch")
 
 
 def test_import_and_backward_never_import_torch():
-    out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, timeout=600)  # a hang guard
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("no torch")

@@ -183,7 +183,7 @@ def test_triton_driver_overrides_every_torch_call():
 def run_python(code, **env):
     environment = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
     environment.update(env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=600)
 
 
 @pytest.mark.skipif(os.environ.get("TRITORCH_REAL_GPU") == "1", reason="a GPU is present")

@@ -30,7 +30,7 @@ def digits(**trainer):
     return cfg
 
 
-def cli(*args, cwd=None, env=None, timeout=120):
+def cli(*args, cwd=None, env=None, timeout=600):  # timeout: a guard against a hang only
     """`python -m tritorch ARGS` -> CompletedProcess (text)."""
     full_env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, REPO]), **(env or {}))
     full_env.pop("TRITON_INTERPRET", None)

@@ -146,13 +146,13 @@ def test_a_crash_while_saving_leaves_the_previous_checkpoint_loadable(tmp_path):
     env = dict(os.environ, PYTHONPATH=REPO)
     out = subprocess.run([sys.executable, "-c", KILL_IN_SAVE, "train", "configs/digits_mlp.yaml",
                           "trainer.max_steps=40", "trainer.eval_every=10", "--output-dir", str(run)], cwd=REPO, env=env, capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=600)
     assert out.returncode == -9, out.stderr
     assert any(name.endswith(".tmp") for name in os.listdir(run / "checkpoints"))  # the torn write is aside
     state = load_checkpoint(str(run), "last")  # saves: step 0, step 10, (killed) step 20
     assert state["trainer"]["step"] == 10 and json.load(open(run / "checkpoints" / "last.json"))["step"] == 10
     resumed = subprocess.run([sys.executable, "-m", "tritorch", "train", "--resume", str(run)], cwd=REPO, env=env,
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0 and "from step 10" in resumed.stdout, resumed.stderr
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import fake_tunables
-from tritorch.tune import Sweep, run_sweep, sweep as sweep_module
+from tritorch.tune import Sweep, run_sweep, sweep as sweep_module, worker as worker_module
 from tritorch.tune.report import config_text, format_tables, write_reports
 
 TIMED_MEASURE = {"warmup": 0, "rep": 3, "seed": 0}
@@ -13,10 +13,21 @@ TIMED_MEASURE = {"warmup": 0, "rep": 3, "seed": 0}
 
 @pytest.fixture
 def timed(tmp_path, monkeypatch):
-    """A sweep that times on the emulated device's host clock (as on a GPU, minus the GPU)."""
+    """A sweep that times as on a GPU, on fake_tunables.CLOCK (simulated ms that the fake kernels and
+    the baseline advance), so that no result depends on the machine's speed or load."""
     monkeypatch.setenv("TRITORCH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(sweep_module, "is_emulated", lambda: False)
     fake_tunables.CALLS.clear()
+
+    def benchmark(fn, warmup=10, rep=50):  # the median of `rep` calls, on the simulated clock
+        times = []
+        for _ in range(rep):
+            start = fake_tunables.CLOCK[0]
+            fn()
+            times.append(fake_tunables.CLOCK[0] - start)
+        return sorted(times)[len(times) // 2]
+
+    monkeypatch.setattr(worker_module, "benchmark", benchmark)
 
     def run(modes, baseline=None):
         s = Sweep("fake.yaml", ["fake_tunables:FAKE"], ["float32"], [{"n": 37}, {"n": 5}], space={"MODE": modes},
@@ -53,8 +64,9 @@ def test_tables_give_throughput_and_gains():
 
 def test_write_reports_csv_json_and_plot(timed, tmp_path):
     baseline = tmp_path / "slow_baseline.py"
-    baseline.write_text("import time\nNAME = 'sleepy'\n"
-                        "def baseline(kernel, arrays, shape):\n    return lambda: time.sleep(0.002)\n")
+    baseline.write_text("import fake_tunables\nNAME = 'sleepy'\n"
+                        "def baseline(kernel, arrays, shape):\n"
+                        "    return lambda: fake_tunables.CLOCK.__setitem__(0, fake_tunables.CLOCK[0] + 2.0)\n")
     result = timed([7, 1], baseline=str(baseline))
     text, paths, note = write_reports(result, str(tmp_path / "report"))
     rows = list(csv.DictReader(open(paths["csv"])))

@@ -41,7 +41,7 @@ def no_children(pids=()):
 '''
 
 
-def run(tmp_path, body, timeout=60):
+def run(tmp_path, body, timeout=600):  # a guard against a hang only
     script = tmp_path / "scenario.py"
     script.write_text(HEADER + "\nif __name__ == '__main__':\n" + textwrap.indent(textwrap.dedent(body), "    ")
                       + "\n    print('SCENARIO-OK')\n")
