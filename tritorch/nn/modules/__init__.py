@@ -27,3 +27,4 @@ from .upsampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBiline
 from . import activation as _activation, linear as _linear, pixelshuffle  # noqa: E402,F401
 _activation.MultiheadAttention = MultiheadAttention
 _linear.NonDynamicallyQuantizableLinear = NonDynamicallyQuantizableLinear
+from .data_parallel import DataParallel  # noqa: F401
