@@ -129,3 +129,21 @@ def test_dtype_objects():
     assert pickle.loads(pickle.dumps(F16)) is F16
     with pytest.raises(TypeError, match="complex128"):
         tritorch.tensor(np.zeros(2, np.complex128))
+
+
+@pytest.mark.parametrize("default", [tritorch.float32, tritorch.float64])
+def test_binary_ops_shortcut_agrees_with_result_type(default):
+    """binary ops answer the usual promotions without the table: the shortcut must agree everywhere."""
+    from tritorch._ops._util import binary_result_type
+    operands = [tritorch.ones(s, dtype=d) for d in _dtype.ALL for s in (2, ())]
+    operands += [True, 3, 2.5, np.float64(1.0), np.int32(2), np.bool_(True)]
+    previous = tritorch.get_default_dtype()
+    tritorch.set_default_dtype(default)
+    try:
+        for a in operands:
+            for b in operands:
+                if isinstance(a, tritorch.Tensor) or isinstance(b, tritorch.Tensor):
+                    assert binary_result_type(a, b) is _dtype.result_type(a, b), (a, b)
+                    assert _dtype.result_type(a, b) is _dtype._result_type((_dtype._kind(a), _dtype._kind(b)))
+    finally:
+        tritorch.set_default_dtype(previous)

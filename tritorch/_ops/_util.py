@@ -23,6 +23,24 @@ def needs_graph(*xs):
     return False
 
 
+_SCALAR_CATEGORY = {bool: 0, int: 1, float: 2}  # as dtype.category: bool < integer < floating
+
+
+def binary_result_type(a, b):
+    """_dtype.result_type(a, b), answered at once in the usual cases: two tensors of one dtype, or a
+    tensor and a Python scalar whose category is not above the tensor's (1.5 * float16 is float16)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        d = a.dtype
+        if b.dtype is d:
+            return d
+    elif isinstance(a, Tensor) or isinstance(b, Tensor):
+        t, scalar = (a, b) if isinstance(a, Tensor) else (b, a)
+        d = t.dtype
+        if _SCALAR_CATEGORY.get(type(scalar), 3) <= d.category:
+            return d
+    return _dtype.result_type(a, b)
+
+
 def common_device(*xs):
     """The device an op over xs runs on. 0-d CPU tensors ride along with cuda ones, as in PyTorch."""
     if len(xs) == 2:  # the usual binary op: both tensors on one device, or a tensor and a scalar

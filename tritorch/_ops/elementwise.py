@@ -4,8 +4,8 @@ import math
 from .. import _dtype
 from ..autograd.function import Function
 from .._dispatch import backend_for
-from ._util import (check_broadcast, common_device, data_on, float_dtype, grad_for, is_tensor, meta_of,
-                    needs_graph, wrap)
+from ._util import (binary_result_type, check_broadcast, common_device, data_on, float_dtype, grad_for, is_tensor,
+                    meta_of, needs_graph, wrap)
 
 # -- unary ----------------------------------------------------------------------------------
 # name -> gradient as a function of (input x, output y, grad g); None: not differentiable.
@@ -125,7 +125,7 @@ def binary(op, a, b):
     promoted dtype (bool for comparisons and logical ops). One of a, b may be a Python scalar."""
     device = common_device(a, b)
     check_broadcast(a, b)
-    dtype = _dtype.result_type(a, b)
+    dtype = binary_result_type(a, b)
     if op in ("div", "atan2"):
         dtype = float_dtype(dtype)
     if op in _LOGICAL:
