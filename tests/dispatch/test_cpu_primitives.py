@@ -120,3 +120,23 @@ def test_max_pool2d_ties_nan_and_padding_as_pytorch(rng, k, s, p, d, ceil):
     ref = np.zeros(x.size // (2 * 3) * 6)
     np.add.at(ref, (idx + np.arange(6).reshape(2, 3, 1, 1) * 63).reshape(-1), g.reshape(-1).astype(np.float64))
     np.testing.assert_allclose(gx.reshape(-1), ref, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_and_its_gradient_against_float64_formulas(rng, approximate):
+    x = (rng.standard_normal(5001) * 4).astype(np.float32)
+    g = rng.standard_normal(5001).astype(np.float32)
+    xd = x.astype(np.float64)
+    if approximate == "none":
+        cdf = 0.5 * (1 + _erf(xd / math.sqrt(2)))
+        ref, dref = xd * cdf, cdf + xd * np.exp(-0.5 * xd * xd) / math.sqrt(2 * math.pi)
+    else:
+        k = math.sqrt(2 / math.pi)
+        t = np.tanh(k * (xd + 0.044715 * xd ** 3))
+        ref = 0.5 * xd * (1 + t)
+        dref = 0.5 * (1 + t) + 0.5 * xd * (1 - t * t) * k * (1 + 3 * 0.044715 * xd * xd)
+    y = cpu_nn.gelu(x, approximate)
+    gx = cpu_nn.gelu_backward(g, x, approximate)
+    assert y.dtype == gx.dtype == np.float32
+    np.testing.assert_allclose(y, ref, rtol=2e-6, atol=2e-7)
+    np.testing.assert_allclose(gx, g * dref, rtol=2e-5, atol=1e-5)  # tanh form: 1 + t cancels for x << 0

@@ -13,7 +13,7 @@ import numpy as np
 from .conv import _pad_input, _windows
 from .elementwise import _sigmoid, erf
 
-__all__ = ["linear", "layer_norm", "rms_norm", "cross_entropy", "max_pool2d", "max_pool2d_backward", "avg_pool2d",
+__all__ = ["gelu", "gelu_backward", "linear", "layer_norm", "rms_norm", "cross_entropy", "max_pool2d", "max_pool2d_backward", "avg_pool2d",
            "avg_pool2d_backward"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
@@ -25,6 +25,64 @@ def _up(a):
 
 def _stat_dtype(a):
     return np.float64 if a.dtype == np.float64 else np.float32
+
+
+# -- GELU ------------------------------------------------------------------------------------------
+_K_TANH = math.sqrt(2.0 / math.pi)
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _gelu_tanh_inner(x):
+    """tanh(k (x + 0.044715 x^3)), a new array."""
+    t = x * x
+    t *= 0.044715 * _K_TANH
+    t += _K_TANH
+    t *= x
+    return np.tanh(t, out=t)
+
+
+def gelu(x, approximate):
+    """x * Phi(x): Phi from erf ('none') or the tanh formula ('tanh'). Same shape and dtype as x;
+    float16/bfloat16 compute in float32."""
+    xf = _up(x)
+    if approximate == "tanh":
+        cdf = _gelu_tanh_inner(xf)
+    else:
+        cdf = erf(xf * _INV_SQRT2).astype(xf.dtype, copy=False)
+    cdf += 1.0
+    cdf *= 0.5
+    cdf *= xf
+    return cdf.astype(x.dtype, copy=False)
+
+
+def gelu_backward(g, x, approximate):
+    """g * d gelu(x) / dx, x's dtype."""
+    gf, xf = _up(g), _up(x)
+    if approximate == "tanh":
+        t = _gelu_tanh_inner(xf)
+        d = np.multiply(t, t)                       # 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 0.044715 x^2)
+        np.subtract(1.0, d, out=d)
+        d *= xf
+        u = xf * xf
+        u *= 3 * 0.044715 * 0.5 * _K_TANH
+        u += 0.5 * _K_TANH
+        d *= u
+        t += 1.0
+        t *= 0.5
+        d += t
+    else:
+        d = xf * xf                                 # Phi(x) + x phi(x)
+        d *= -0.5
+        np.exp(d, out=d)
+        d *= _INV_SQRT_2PI
+        d *= xf
+        cdf = erf(xf * _INV_SQRT2).astype(xf.dtype, copy=False)
+        cdf += 1.0
+        cdf *= 0.5
+        d += cdf
+    d *= gf
+    return d.astype(x.dtype, copy=False)
 
 
 # -- linear ---------------------------------------------------------------------------------------
