@@ -63,3 +63,5 @@ from ._global_settings import (are_deterministic_algorithms_enabled, get_default
 from ._legacy_tensor_types import CPU_TYPES as _LEGACY_TYPES  # noqa: E402
 from ._compile import compile  # noqa: E402,A001
 globals().update(_LEGACY_TYPES)
+from ._ops.keyword_forms import install as _install_keyword_forms  # noqa: E402
+_install_keyword_forms(globals(), Tensor)   # axis=/keepdims= aliases and out= (PyTorch's argument parser)

@@ -142,10 +142,19 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run_backward(tensors, _as_tuple(grad_tensors), retain_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
-         materialize_grads=False):
-    """tritorch.autograd.grad: the gradients of `outputs` with respect to `inputs`, as a tuple."""
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """tritorch.autograd.grad: the gradients of `outputs` with respect to `inputs`, as a tuple.
+    (`only_inputs` is PyTorch's deprecated no-op; `is_grads_batched=True` is not supported.)"""
     from .. import _ops
+    if not only_inputs:
+        import warnings
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.", FutureWarning,
+                      stacklevel=2)
+    if is_grads_batched:
+        raise NotImplementedError("tritorch.autograd.grad: is_grads_batched=True (vmap over grad_outputs) is not "
+                                  "supported; loop over the grad_outputs instead")
     if retain_graph is None:
         retain_graph = create_graph
     inputs = _as_tuple(inputs)
