@@ -64,6 +64,32 @@ def bucket(n):
     return triton.next_power_of_2(max(int(n), 1))
 
 
+def check_config(config, kernel, keys, dot_keys=()):
+    """``config`` (a dict) unless it is not a config of ``kernel``: ValueError naming the key when a key
+    in ``keys`` is missing or unknown, a block size is not a power of two, a dot dimension (``dot_keys``)
+    is under 16 (Triton's tl.dot minimum: the interpreter accepts it, the GPU compiler does not), or
+    num_warps / num_stages is out of range."""
+    if not isinstance(config, dict):
+        raise TypeError(f"{kernel} config must be a dict, got {type(config).__name__}")
+    allowed = set(keys) | {"num_warps", "num_stages"}
+    missing, unknown = set(keys) - set(config), set(config) - allowed
+    if missing or unknown:
+        raise ValueError(f"{kernel} config {config}: " + "; ".join(
+            ([f"missing {', '.join(sorted(missing))}"] if missing else []) +
+            ([f"unknown {', '.join(sorted(unknown))} (takes {', '.join(sorted(allowed))})"] if unknown else [])))
+    for key, value in config.items():
+        if type(value) is not int or value < 1:
+            raise ValueError(f"{kernel} config {key}={value!r} must be a positive int")
+        if key.startswith("BLOCK_") and value & (value - 1):
+            raise ValueError(f"{kernel} config {key}={value} must be a power of two")
+        if key in dot_keys and value < 16:
+            raise ValueError(f"{kernel} config {key}={value} is a tl.dot dimension: it must be >= 16 "
+                             f"(the GPU compiler rejects smaller dot operands)")
+    if config.get("num_warps", 4) not in (1, 2, 4, 8, 16, 32):
+        raise ValueError(f"{kernel} config num_warps={config['num_warps']} must be 1, 2, 4, 8, 16 or 32")
+    return config
+
+
 def split_config(config):
     """``(constexprs, launch options)`` of a config dict: options are num_warps and num_stages."""
     constexprs = {k: v for k, v in config.items() if k not in ("num_warps", "num_stages")}

@@ -32,11 +32,12 @@ import triton.language as tl
 
 from tritorch.cuda import as_dtype, empty, is_emulated
 
-from ._harness import (bucket, check_float, check_out, device_array, launch_tuned, prepare_launch,
+from ._harness import (bucket, check_config, check_float, check_out, device_array, launch_tuned, prepare_launch,
                        split_config)
 
 LOG2E = 1.4426950408889634
 MAX_HEAD_DIM = 256
+ATTENTION_KEYS = ("BLOCK_M", "BLOCK_N")  # both are tl.dot dimensions
 
 
 # -- autotuning search space ---------------------------------------------------------------------
@@ -381,6 +382,8 @@ def attention(q, k, v, causal=False, scale=None, mask=None, dropout_p=0.0, seed=
     lse = empty((B, H, LQ), np.float32)
     if result.numel():
         default = attention_default_config(D)
+        if config is not None:
+            check_config(config, "attention", ATTENTION_KEYS, dot_keys=ATTENTION_KEYS)
         m = q if mask is None else mask
 
         def launch(config):
@@ -429,6 +432,8 @@ def attention_backward(grad_out, q, k, v, out, lse, causal=False, scale=None, ma
     if not (q.numel() and k.numel()):
         return dq.zero_(), dk.zero_(), dv.zero_()
     default = attention_default_config(D, backward=True)
+    if config is not None:
+        check_config(config, "attention_backward", ATTENTION_KEYS, dot_keys=ATTENTION_KEYS)
     flags = _flags(q, causal, mask_kind, dropout_p, D)
     delta = empty((B, H, LQ), np.float32)
     m = q if mask is None else mask

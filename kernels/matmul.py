@@ -22,10 +22,11 @@ from tritorch.cuda import as_dtype, empty, is_emulated
 from tritorch.cuda.layout import collapse_dims
 
 from ._harness import (activation_code, activation_grad, activation_grad_reference, activation_reference,
-                       apply_activation, bucket, check_float, check_out, device_array, launch_tuned,
+                       apply_activation, bucket, check_config, check_float, check_out, device_array, launch_tuned,
                        prepare_launch, split_config)
 
 PRECISIONS = ("ieee", "tf32")
+MATMUL_KEYS = ("BLOCK_M", "BLOCK_N", "BLOCK_K", "GROUP_M")
 
 
 # -- autotuning search space ---------------------------------------------------------------------
@@ -209,6 +210,8 @@ def matmul(a, b, *, bias=None, residual=None, activation="none", out=None, preci
             raise ValueError(f"residual of shape {residual.shape} does not broadcast to the output {shape}") from None
     out = empty(shape, a.dtype) if out is None else check_out(out, shape, a.dtype)
     z = empty(shape, a.dtype) if return_preactivation else None
+    if config is not None:
+        check_config(config, "matmul", MATMUL_KEYS, dot_keys=("BLOCK_M", "BLOCK_N", "BLOCK_K"))
     if out.numel():
         prepare_launch()
         flags = dict(HAS_BIAS=bias is not None, HAS_RESIDUAL=residual is not None, SAVE_Z=z is not None,
