@@ -140,3 +140,27 @@ def test_gelu_and_its_gradient_against_float64_formulas(rng, approximate):
     assert y.dtype == gx.dtype == np.float32
     np.testing.assert_allclose(y, ref, rtol=2e-6, atol=2e-7)
     np.testing.assert_allclose(gx, g * dref, rtol=2e-5, atol=1e-5)  # tanh form: 1 + t cancels for x << 0
+
+
+@pytest.mark.parametrize("with_weight", [True, False])
+def test_layer_norm_backward_against_float64_autodiff_formula(rng, with_weight):
+    x = (rng.standard_normal((3, 5, 4, 6)) * 3 + 1).astype(np.float32)
+    w = rng.standard_normal((4, 6)).astype(np.float32) if with_weight else None
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    y, mean, rstd = cpu_nn.layer_norm(x, 2, w, None, 1e-5)
+    gx, gw, gb = cpu_nn.layer_norm_backward(g, x, w, mean, rstd, 2, with_weight, True)
+    # float64 reference: gradient of sum(g * y) by central differences of the exact formula per row is slow;
+    # use the closed form on float64 inputs instead, derived independently as the Jacobian-vector product
+    xd, gd = x.astype(np.float64).reshape(15, 24), g.astype(np.float64).reshape(15, 24)
+    wd = w.astype(np.float64).reshape(24) if with_weight else np.ones(24)
+    mu = xd.mean(1, keepdims=True)
+    sig = np.sqrt(((xd - mu) ** 2).mean(1, keepdims=True) + 1e-5)
+    xhat = (xd - mu) / sig
+    jac = (np.eye(24)[None] - 1 / 24 - xhat[:, :, None] * xhat[:, None, :] / 24) / sig[:, :, None]  # d xhat_j / d x_i
+    ref_gx = np.einsum("nj,nij->ni", gd * wd, jac)
+    np.testing.assert_allclose(gx.reshape(15, 24), ref_gx, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(gb, gd.sum(0).reshape(4, 6), rtol=1e-5, atol=1e-5)
+    if with_weight:
+        np.testing.assert_allclose(gw, (gd * xhat).sum(0).reshape(4, 6), rtol=1e-4, atol=1e-5)
+    else:
+        assert gw is None

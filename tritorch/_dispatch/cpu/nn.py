@@ -13,7 +13,7 @@ import numpy as np
 from .conv import _pad_input, _windows
 from .elementwise import _sigmoid, erf
 
-__all__ = ["gelu", "gelu_backward", "linear", "layer_norm", "rms_norm", "cross_entropy", "max_pool2d", "max_pool2d_backward", "avg_pool2d",
+__all__ = ["gelu", "gelu_backward", "linear", "layer_norm", "layer_norm_backward", "rms_norm", "cross_entropy", "max_pool2d", "max_pool2d_backward", "avg_pool2d",
            "avg_pool2d_backward"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
@@ -122,14 +122,38 @@ def layer_norm(x, normalized_ndim, w, b, eps):
     axes = _rows_axes(x, normalized_ndim)
     xf = _up(x).astype(_stat_dtype(x), copy=False)
     mean = xf.mean(axis=axes, keepdims=True)
-    var = np.square(xf - mean).mean(axis=axes, keepdims=True)
-    rstd = 1.0 / np.sqrt(var + eps)
-    y = (xf - mean) * rstd
+    y = xf - mean  # one new array, then in place (the same arithmetic as before, bit for bit)
+    rstd = 1.0 / np.sqrt(np.square(y).mean(axis=axes, keepdims=True) + eps)
+    y *= rstd
     if w is not None:
-        y = y * _up(w)
+        y *= _up(w)
     if b is not None:
-        y = y + _up(b)
+        y += _up(b)
     return y.astype(x.dtype, copy=False), mean, rstd
+
+
+def layer_norm_backward(g, x, w, mean, rstd, normalized_ndim, need_w, need_b):
+    """Gradients of layer_norm for output gradient g: (gx (x's shape and dtype), gw, gb (the
+    normalized shape, w's dtype; None unless asked))."""
+    axes = _rows_axes(x, normalized_ndim)
+    lead = tuple(range(x.ndim - normalized_ndim))
+    sd = _stat_dtype(x)
+    xhat = _up(x).astype(sd, copy=True)
+    xhat -= mean
+    xhat *= rstd
+    gs = _up(g).astype(sd, copy=False)
+    gw = (gs * xhat).sum(axis=lead) if need_w else None
+    gb = gs.sum(axis=lead) if need_b else None
+    wdy = gs * _up(w).astype(sd, copy=False) if w is not None else gs.copy()
+    m1 = wdy.mean(axis=axes, keepdims=True)
+    m2 = (xhat * wdy).mean(axis=axes, keepdims=True)
+    xhat *= m2
+    wdy -= xhat
+    wdy -= m1
+    wdy *= rstd
+    wd = w.dtype if w is not None else x.dtype
+    return (wdy.astype(x.dtype, copy=False), None if gw is None else gw.astype(wd, copy=False),
+            None if gb is None else gb.astype(g.dtype, copy=False))
 
 
 def rms_norm(x, normalized_ndim, w, eps):

@@ -47,6 +47,13 @@ class LayerNorm(Function):
     def backward(ctx, g):
         x, w, mean, rstd = ctx.saved_tensors
         nd, eps, has_bias = ctx.meta
+        if not grad_mode.is_grad_enabled() and hasattr(x._b, "layer_norm_backward"):  # one fused primitive
+            dev = x.device
+            gx, gw, gb = x._b.layer_norm_backward(data_on(g, dev), x._data, data_on(w, dev), mean._data, rstd._data, nd,
+                                                  w is not None and ctx.needs_input_grad[1],
+                                                  has_bias and ctx.needs_input_grad[2])
+            return (wrap(gx, dev), None if gw is None else wrap(gw, dev), None if gb is None else wrap(gb, dev),
+                    None, None)
         axes = _row_axes(x, nd)
         xs = x.to(_stat_dtype(x))
         if grad_mode.is_grad_enabled():  # create_graph: statistics as functions of x
