@@ -100,19 +100,20 @@ def _ties(a, b):
     return (a == b).to(float_dtype(a.dtype if is_tensor(a) else b.dtype))
 
 
+# (gradient for a, for b); `needs`: ctx.needs_input_grad (an input that needs none may get None)
 BINARY_GRADS = {
-    "add": lambda a, b, out, g: (g, g),
-    "sub": lambda a, b, out, g: (g, -g),
-    "mul": lambda a, b, out, g: (g * b, g * a),
-    "div": lambda a, b, out, g: (g / b, -g * a / (b * b)),
-    "pow": lambda a, b, out, g: (
+    "add": lambda a, b, out, g, needs: (g, g),
+    "sub": lambda a, b, out, g, needs: (g, -g if needs[1] else None),
+    "mul": lambda a, b, out, g, needs: (g * b if needs[0] else None, g * a if needs[1] else None),
+    "div": lambda a, b, out, g, needs: (g / b if needs[0] else None, -g * a / (b * b) if needs[1] else None),
+    "pow": lambda a, b, out, g, needs: (
         g * b * a ** (b - 1) if is_tensor(a) and a.requires_grad else None,
         g * out * a.log() if is_tensor(a) else g * out * math.log(a)),
-    "maximum": lambda a, b, out, g: (g * ((a > b) + 0.5 * _ties(a, b)), g * ((b > a) + 0.5 * _ties(a, b))),
-    "minimum": lambda a, b, out, g: (g * ((a < b) + 0.5 * _ties(a, b)), g * ((b < a) + 0.5 * _ties(a, b))),
-    "atan2": lambda a, b, out, g: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
-    "remainder": lambda a, b, out, g: (g, -g * (a / b).floor()),
-    "fmod": lambda a, b, out, g: (g, -g * (a / b).trunc()),
+    "maximum": lambda a, b, out, g, needs: (g * ((a > b) + 0.5 * _ties(a, b)), g * ((b > a) + 0.5 * _ties(a, b))),
+    "minimum": lambda a, b, out, g, needs: (g * ((a < b) + 0.5 * _ties(a, b)), g * ((b < a) + 0.5 * _ties(a, b))),
+    "atan2": lambda a, b, out, g, needs: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
+    "remainder": lambda a, b, out, g, needs: (g, -g * (a / b).floor()),
+    "fmod": lambda a, b, out, g, needs: (g, -g * (a / b).trunc()),
 }
 
 
@@ -155,7 +156,7 @@ class Binary(Function):
         a = ctx.scalars[0] if a is None else a
         b = ctx.scalars[1] if b is None else b
         fn = BINARY_GRADS.get(ctx._fn.op)
-        ga, gb = (g * 0, g * 0) if fn is None else fn(a, b, out, g)
+        ga, gb = (g * 0, g * 0) if fn is None else fn(a, b, out, g, ctx.needs_input_grad)
         return (grad_for(ga, ctx.inputs[0], ctx.needs_input_grad[0]),
                 grad_for(gb, ctx.inputs[1], ctx.needs_input_grad[1]))
 
