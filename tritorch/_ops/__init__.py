@@ -172,11 +172,13 @@ def _inplace_dunder(name):
     return op
 
 
+# operators call the binary ops directly (add/sub without alpha, div without rounding_mode: one call less)
+_ADD, _SUB, _DIV, _POW = BINARY["add"], BINARY["sub"], BINARY["div"], BINARY["pow"]
 DUNDERS = {
-    "__add__": add, "__radd__": _r(add), "__sub__": sub, "__rsub__": _r(sub), "__mul__": mul, "__rmul__": _r(mul),
-    "__truediv__": div, "__rtruediv__": _r(div), "__floordiv__": BINARY["floor_divide"],
+    "__add__": _ADD, "__radd__": _r(_ADD), "__sub__": _SUB, "__rsub__": _r(_SUB), "__mul__": mul, "__rmul__": _r(mul),
+    "__truediv__": _DIV, "__rtruediv__": _r(_DIV), "__floordiv__": BINARY["floor_divide"],
     "__rfloordiv__": _r(BINARY["floor_divide"]), "__mod__": BINARY["remainder"], "__rmod__": _r(BINARY["remainder"]),
-    "__pow__": pow, "__rpow__": _r(pow), "__matmul__": matmul, "__rmatmul__": _r(matmul),
+    "__pow__": _POW, "__rpow__": _r(_POW), "__matmul__": matmul, "__rmatmul__": _r(matmul),
     "__eq__": BINARY["eq"], "__ne__": BINARY["ne"], "__lt__": BINARY["lt"], "__le__": BINARY["le"],
     "__gt__": BINARY["gt"], "__ge__": BINARY["ge"],
     "__and__": BINARY["bitwise_and"], "__rand__": _r(BINARY["bitwise_and"]), "__or__": BINARY["bitwise_or"],
