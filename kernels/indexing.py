@@ -27,13 +27,15 @@ from ._strided import launch, unravel
 
 
 @triton.jit
-def _position(idx_ptr, err_ptr, i0, i1, i2, i3, si0, si1, si2, si3, mask, size, stride, WRAP: tl.constexpr):
+def _position(idx_ptr, err_ptr, i0, i1, i2, i3, si0, si1, si2, si3, mask, size, stride, WRAP: tl.constexpr,
+              NEGATIVE: tl.constexpr):
     """The element offset an index selects: wrapped and clamped into [0, size) times stride, or the
     raw offset when WRAP is off (offsets folded by ``index_offsets``). An index outside
-    [-size, size) sets the error flag ``err_ptr[0]``."""
+    [-size, size) ([0, size) without NEGATIVE) sets the error flag ``err_ptr[0]``."""
     k = tl.load(idx_ptr + i0 * si0 + i1 * si1 + i2 * si2 + i3 * si3, mask=mask, other=0).to(tl.int64)
     if WRAP:
-        tl.store(err_ptr + k * 0, 1, mask=mask & ((k < -size) | (k >= size)))
+        low = -size if NEGATIVE else 0
+        tl.store(err_ptr + k * 0, 1, mask=mask & ((k < low) | (k >= size)))
         k = tl.where(k < 0, k + size, k)
         k = tl.minimum(tl.maximum(k, 0), size - 1)
         k = k * stride
@@ -42,12 +44,13 @@ def _position(idx_ptr, err_ptr, i0, i1, i2, i3, si0, si1, si2, si3, mask, size, 
 
 @triton.jit
 def _gather(out_ptr, src_ptr, idx_ptr, err_ptr, size, stride, n, size1, size2, size3,
-            so0, so1, so2, so3, ss0, ss1, ss2, ss3, si0, si1, si2, si3, WRAP: tl.constexpr, BLOCK: tl.constexpr):
+            so0, so1, so2, so3, ss0, ss1, ss2, ss3, si0, si1, si2, si3, WRAP: tl.constexpr, NEGATIVE: tl.constexpr,
+            BLOCK: tl.constexpr):
     """out[i] = src[base(i) + position(idx[i])]; all three addressed over one index space."""
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
     i0, i1, i2, i3 = unravel(offs, size1, size2, size3)
-    k = _position(idx_ptr, err_ptr, i0, i1, i2, i3, si0, si1, si2, si3, mask, size, stride, WRAP)
+    k = _position(idx_ptr, err_ptr, i0, i1, i2, i3, si0, si1, si2, si3, mask, size, stride, WRAP, NEGATIVE)
     v = tl.load(src_ptr + i0 * ss0 + i1 * ss1 + i2 * ss2 + i3 * ss3 + k, mask=mask)
     tl.store(out_ptr + i0 * so0 + i1 * so1 + i2 * so2 + i3 * so3, v, mask=mask)
 
@@ -55,12 +58,12 @@ def _gather(out_ptr, src_ptr, idx_ptr, err_ptr, size, stride, n, size1, size2, s
 @triton.jit
 def _scatter(dst_ptr, val_ptr, idx_ptr, err_ptr, size, stride, n, size1, size2, size3,
              sd0, sd1, sd2, sd3, sv0, sv1, sv2, sv3, si0, si1, si2, si3,
-             WRAP: tl.constexpr, ADD: tl.constexpr, BLOCK: tl.constexpr):
+             WRAP: tl.constexpr, NEGATIVE: tl.constexpr, ADD: tl.constexpr, BLOCK: tl.constexpr):
     """dst[base(i) + position(idx[i])] = val[i] (ADD: += with atomics)."""
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
     i0, i1, i2, i3 = unravel(offs, size1, size2, size3)
-    k = _position(idx_ptr, err_ptr, i0, i1, i2, i3, si0, si1, si2, si3, mask, size, stride, WRAP)
+    k = _position(idx_ptr, err_ptr, i0, i1, i2, i3, si0, si1, si2, si3, mask, size, stride, WRAP, NEGATIVE)
     v = tl.load(val_ptr + i0 * sv0 + i1 * sv1 + i2 * sv2 + i3 * sv3, mask=mask)
     ptrs = dst_ptr + i0 * sd0 + i1 * sd1 + i2 * sd2 + i3 * sd3 + k
     if ADD:
@@ -76,7 +79,7 @@ def _fold(off_ptr, idx_ptr, err_ptr, size, stride, n, size1, size2, size3,
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
     i0, i1, i2, i3 = unravel(offs, size1, size2, size3)
-    k = _position(idx_ptr, err_ptr, i0, i1, i2, i3, si0, si1, si2, si3, mask, size, stride, True)
+    k = _position(idx_ptr, err_ptr, i0, i1, i2, i3, si0, si1, si2, si3, mask, size, stride, True, True)
     ptrs = off_ptr + i0 * so0 + i1 * so1 + i2 * so2 + i3 * so3
     tl.store(ptrs, tl.load(ptrs, mask=mask, other=0) + k, mask=mask)
 
@@ -103,17 +106,20 @@ def _compact(pos_ptr, flag_ptr, csum_ptr, n, BLOCK: tl.constexpr):
     tl.store(pos_ptr + slot, offs, mask=mask & flag)
 
 
-def gather(out, src, idx, size, stride, wrap=True):
+def gather(out, src, idx, size, stride, wrap=True, negative=True):
     """``out[i] = src[i + wrap(idx[i]) * stride]``: out, src, idx DeviceArray views of one shape
-    (src's view has stride 0 along the indexed dim; ``size`` is that dim's length). Returns out."""
-    launch(_gather, [out, src, idx], [error_flag(), size, stride], dict(WRAP=wrap))
+    (src's view has stride 0 along the indexed dim; ``size`` is that dim's length). Returns out.
+    ``negative=False``: an index below 0 is out of range too (PyTorch's gather, index_select)."""
+    launch(_gather, [out, src, idx], [error_flag(), size, stride], dict(WRAP=wrap, NEGATIVE=bool(negative)))
     return out
 
 
-def scatter(dst, values, idx, size, stride, add, wrap=True):
+def scatter(dst, values, idx, size, stride, add, wrap=True, negative=True):
     """``dst[i + wrap(idx[i]) * stride] = values[i]`` (``add``: ``+=``), in place; views of one shape.
-    ``add`` needs a dtype with atomics (32 or 64 bits; the cuda backend widens narrower ones)."""
-    launch(_scatter, [dst, values, idx], [error_flag(), size, stride], dict(WRAP=wrap, ADD=bool(add)))
+    ``add`` needs a dtype with atomics (32 or 64 bits; the cuda backend widens narrower ones).
+    ``negative=False``: an index below 0 is out of range too (PyTorch's scatter, scatter_add)."""
+    launch(_scatter, [dst, values, idx], [error_flag(), size, stride],
+           dict(WRAP=wrap, NEGATIVE=bool(negative), ADD=bool(add)))
     return dst
 
 

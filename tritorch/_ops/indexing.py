@@ -274,10 +274,18 @@ def take_along_dim(input, indices, dim=None):
                                   indices.shape[:axis] + (1,) + indices.shape[axis + 1:]))
     xs, is_ = list(shape), list(shape)
     xs[axis], is_[axis] = input.shape[axis], indices.shape[axis]
+    size = input.shape[axis]  # with a dim, PyTorch counts negative indices from the end (gather does not)
+    indices = indices + (indices < 0).to(indices.dtype) * size
     return input.expand(xs).gather(axis, indices.expand(is_))
 
 
 def take(input, index):
+    """input.flatten()[index]: an index outside [-numel, numel) raises (on cuda: at the next sync)."""
+    n = input.numel()
+    if is_tensor(index) and index.device.type == "cpu" and index.numel():
+        bad = index[(index < -n) | (index >= n)]
+        if bad.numel():
+            raise IndexError(f"out of range: tried to access index {int(bad[0])} on a tensor of {n} elements.")
     return input.reshape(-1)[index]
 
 
@@ -295,9 +303,11 @@ def argwhere(input):
 def one_hot(tensor, num_classes=-1):
     if tensor.dtype is not _dtype.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() and int(tensor.min().item()) < 0:
+        raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
         num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
-    elif tensor.numel() and (int(tensor.max().item()) >= num_classes or int(tensor.min().item()) < 0):
+    elif tensor.numel() and int(tensor.max().item()) >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
     from .creation import arange
     return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()

@@ -5,27 +5,47 @@ __all__ = ["take", "index_put", "gather", "scatter", "index_select", "index_add"
            "check_index_range"]
 
 
+def _torch_message(e):
+    """numpy's IndexError in PyTorch's words ("... for dimension 0 ...", not "... for axis 0 ...")."""
+    return IndexError(str(e).replace(" for axis ", " for dimension "))
+
+
 def take(a, index):
     """a[index] with integer-array and boolean-array entries (numpy's rules are PyTorch's)."""
-    return np.asarray(a[index])
+    try:
+        return np.asarray(a[index])
+    except IndexError as e:
+        raise _torch_message(e) from None
 
 
 def index_put(a, index, values, accumulate):
     """Out of place: a copy of `a` with a[index] = values (or += with accumulate, summing repeats)."""
     out = a.copy()
-    if accumulate:
-        np.add.at(out, index, values)
-    else:
-        out[index] = values
+    try:
+        if accumulate:
+            np.add.at(out, index, values)
+        else:
+            out[index] = values
+    except IndexError as e:
+        raise _torch_message(e) from None
     return out
 
 
+def _check_dim_index(idx, axis, size):
+    """gather/scatter take indices in [0, size) only: PyTorch's RuntimeError naming the first bad one."""
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = int(idx.reshape(-1)[np.flatnonzero((idx.reshape(-1) < 0) | (idx.reshape(-1) >= size))[0]])
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
+
+
 def gather(a, axis, idx):
+    _check_dim_index(idx, axis, a.shape[axis] if a.ndim else 1)
     return np.take_along_axis(a, idx, axis)
 
 
 def scatter(a, axis, idx, src, reduce):
     """Out of place scatter along `axis`: reduce None (replace) or 'add'. src: array or scalar."""
+    _check_dim_index(idx, axis, a.shape[axis] if a.ndim else 1)
     out = a.copy()
     src = np.broadcast_to(np.asarray(src, a.dtype), idx.shape) if np.ndim(src) == 0 else src[
         tuple(slice(0, n) for n in idx.shape)]
@@ -39,10 +59,12 @@ def scatter(a, axis, idx, src, reduce):
 
 
 def index_select(a, axis, idx):
+    check_index_range(idx, a.shape[axis] if a.ndim else 1, False)  # PyTorch takes no negative index here
     return np.take(a, idx, axis=axis)
 
 
 def index_add(a, axis, idx, src):
+    check_index_range(idx, a.shape[axis] if a.ndim else 1, False)
     out = a.copy()
     sl = [slice(None)] * a.ndim
     sl[axis] = idx

@@ -56,7 +56,7 @@ def _as_values(v, shape, dtype):
 
 def gather(a, axis, idx):
     out = cuda.empty(idx.shape, a.dtype)
-    return _k.gather(out, _along(a, idx.shape, axis), idx, a.shape[axis], a.strides[axis])
+    return _k.gather(out, _along(a, idx.shape, axis), idx, a.shape[axis], a.strides[axis], negative=False)
 
 
 def scatter(a, axis, idx, src, reduce):
@@ -67,7 +67,8 @@ def scatter(a, axis, idx, src, reduce):
     if isinstance(src, DeviceArray):
         src = src[tuple(slice(0, n) for n in idx.shape)]
     values = _as_values(src, idx.shape, a.dtype)
-    _k.scatter(_along(out, idx.shape, axis), values, idx, a.shape[axis], out.strides[axis], reduce == "add")
+    _k.scatter(_along(out, idx.shape, axis), values, idx, a.shape[axis], out.strides[axis], reduce == "add",
+               negative=False)
     return out
 
 
@@ -76,17 +77,18 @@ def index_select(a, axis, idx):
     out = cuda.empty(shape, a.dtype)
     index = DeviceArray(idx.storage, shape, idx.dtype, [idx.strides[0] if d == axis else 0 for d in range(a.ndim)],
                         idx.offset)
-    return _k.gather(out, _along(a, shape, axis), index, a.shape[axis], a.strides[axis])
+    return _k.gather(out, _along(a, shape, axis), index, a.shape[axis], a.strides[axis], negative=False)
 
 
 def index_add(a, axis, idx, src):
-    """A copy of `a` with the slices of `src` along `axis` added at the slots `idx` (1-D int;
-    negative slots wrap, out-of-range ones are clamped and reported at the next synchronisation). Deterministic, no atomics: the slots are
-    stably argsorted and each one sums its slices in their order (`kernels.segment`), so two runs
-    give the same bits, and float32/float64 the bits of the CPU's sequential np.add.at.
+    """A copy of `a` with the slices of `src` along `axis` added at the slots `idx` (1-D int; a slot
+    outside [0, size), negative ones too, is clamped and reported at the next synchronisation: PyTorch
+    raises for it). Deterministic, no atomics: the slots are stably argsorted and each one sums its
+    slices in their order (`kernels.segment`), so two runs give the same bits, and float32/float64
+    the bits of the CPU's sequential np.add.at.
     Embedding's backward is this op."""
     size = a.shape[axis]
-    check_index_range(idx, size, True)
+    check_index_range(idx, size, False)
     neg = elementwise("lt", [idx, 0])
     keys = elementwise("where", [neg, elementwise("add", [idx, size], np.int64, compute=np.int64), idx], np.int64,
                        compute=np.int64)
@@ -156,7 +158,7 @@ def _plan(a, index):
         else:  # an int among index arrays counts as one of them (numpy)
             dim = sum(b is not None for b in basic)
             if not -a.shape[dim] <= item < a.shape[dim]:
-                raise IndexError(f"index {item} is out of bounds for axis {dim} with size {a.shape[dim]}")
+                raise IndexError(f"index {item} is out of bounds for dimension {dim} with size {a.shape[dim]}")
             basic.append(slice(None))
             advanced.append((len(basic) - 1, int(item) % a.shape[dim]))
     view = a[tuple(basic)]
