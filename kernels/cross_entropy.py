@@ -83,7 +83,9 @@ def _ce_fwd(x_ptr, target_ptr, loss_ptr, lse_ptr, V, stride_xr, stride_xv, strid
     lse = row_max + tl.log(tl.sum(lane_sum * tl.exp(lane_max - row_max), axis=0))
     t, counted, in_range = _target(target_ptr, row, stride_t, V, ignore_index)
     x_t = tl.load(x_row + t * stride_xv, mask=counted & in_range, other=0.0).to(tl.float32)
-    loss = lse - (1.0 - smoothing) * x_t - smoothing * tl.sum(lane_total, axis=0) / V
+    # the smoothing term only where eps > 0: 0 * (a -inf logit's sum) would be NaN (PyTorch gives lse - x_t)
+    smooth = tl.where(smoothing != 0.0, smoothing * tl.sum(lane_total, axis=0) / V, 0.0)
+    loss = lse - (1.0 - smoothing) * x_t - smooth
     loss = tl.where(counted, tl.where(in_range, loss, float("nan")), 0.0)
     tl.store(loss_ptr + row, loss)
     tl.store(lse_ptr + row, lse)
@@ -350,7 +352,9 @@ def _smoothed_targets(target, n_classes, ignore_index, smoothing):
 def cross_entropy_reference(logits, target, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
     """``cross_entropy`` in float64 (numpy)."""
     q, counted = _smoothed_targets(target, np.shape(logits)[1], ignore_index, label_smoothing)
-    losses = -(q * _log_softmax(logits)).sum(axis=-1)
+    with np.errstate(invalid="ignore"):
+        logp = _log_softmax(logits)
+        losses = -np.where(q == 0, 0.0, q * logp).sum(axis=-1)  # a -inf logit off the target adds 0, not NaN
     if reduction == "none":
         return losses
     with np.errstate(invalid="ignore"):

@@ -76,7 +76,8 @@ def _unary(x, OP: tl.constexpr, KIND: tl.constexpr):
         if KIND == 0:
             r = (x > 0).to(tl.int64) - (x < 0).to(tl.int64)
         else:
-            r = tl.where(x > 0, tl.zeros_like(x) + 1.0, tl.where(x < 0, tl.zeros_like(x) - 1.0, x))
+            # NaN and -0.0 give 0, as in PyTorch
+            r = tl.where(x > 0, tl.zeros_like(x) + 1.0, tl.where(x < 0, tl.zeros_like(x) - 1.0, tl.zeros_like(x)))
     elif OP == 13:
         r = tl.sin(x)
     elif OP == 14:
@@ -279,7 +280,8 @@ def _elementwise(out_ptr, x_ptr, y_ptr, z_ptr, x_bits, y_bits, z_bits, n_rows, n
             r = tl.where(above <= diag, x, tl.zeros_like(x))
         else:
             r = tl.where(above >= diag, x, tl.zeros_like(x))
-    if ROUND_BF16:  # round to nearest even by hand: Triton's interpreter truncates float32 -> bfloat16
+    if ROUND_BF16:  # round to nearest even by hand: Triton's interpreter truncates float32 -> bfloat16 (and
+        # writes an integer's value as the bfloat16 bits), so go through float32
         r = r.to(tl.float32)
         b = r.to(tl.uint32, bitcast=True)
         b = ((b + 0x7FFF + ((b >> 16) & 1)) >> 16) << 16
@@ -329,7 +331,7 @@ def elementwise(op, operands, out_dtype=None, compute=None, out=None, n_rows=1):
         out = empty(shape, out_dtype)
     operands = list(operands) + [None] * (3 - len(operands))
     flags = dict(OP=OPS[op], KIND=kind, TY=(tl.int64, tl.float32, tl.float64)[kind],
-                 ROUND_BF16=is_emulated() and out.dtype == BF16 and kind != 0)
+                 ROUND_BF16=is_emulated() and out.dtype == BF16)
     flags.update({name: _ABSENT if v is None else _ARRAY if isinstance(v, DeviceArray) else _SCALAR
                   for name, v in zip("XYZ", operands)})
     bits = [_bits(v, kind) if flags[name] == _SCALAR else 0 for name, v in zip("XYZ", operands)]

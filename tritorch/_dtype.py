@@ -56,6 +56,10 @@ _NAMES = {d.name: d for d in ALL}
 _FROM_NP = {d.np: d for d in ALL}
 ALIASES = {"half": float16, "float": float32, "double": float64, "long": int64, "int": int32,
            "short": int16, "bool": bool_}
+# PyTorch's ScalarType names, as its error messages spell them ("not implemented for 'Long'")
+SCALAR_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                     "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                     "float64": "Double"}
 
 _default_float = float32
 

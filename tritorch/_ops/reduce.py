@@ -58,8 +58,25 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     n = 1
     for a in (axes or range(input.dim())):
         n *= input.shape[a]
+    if d in (_dtype.float16, _dtype.bfloat16) and n:  # sum and divide in float32, round once (PyTorch):
+        return Mean.apply(input.to(d), axes, keepdim, n)  # a float16 sum of 4096 x 60000 ones is inf
     total = Sum.apply(input.to(d), axes, keepdim, d)  # not sum(): autocast runs sum, not mean, in float32
     return total / n if n else total * float("nan")
+
+
+class Mean(Function):
+    """The backend's mean: float16/bfloat16 accumulate and divide in float32, then round."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, n):
+        ctx.meta = (x.shape, axes, keepdim, n)
+        mean = x._b.reduce("mean", x._data, axes, keepdim, _dtype.float32.np)  # then one rounding to x's dtype
+        return wrap(x._b.cast(mean, x.dtype.np), x.device)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axes, keepdim, n = ctx.meta
+        return _expand_back(g / n, shape, axes, keepdim), None, None, None
 
 
 def sum_to_size(input, *size):
@@ -191,9 +208,10 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     n = 1
     for a in (axes or range(input.dim())):
         n *= input.shape[a]
-    x = input.to(float_dtype(input.dtype))
+    d = float_dtype(input.dtype)
+    x = input.to(_dtype.float32 if d in (_dtype.float16, _dtype.bfloat16) else d)  # float16 squares overflow
     centered = x - mean(x, axes or None, keepdim=True)
-    return sum(centered * centered, axes or None, keepdim) / builtins.max(n - correction, 0)
+    return (sum(centered * centered, axes or None, keepdim) / builtins.max(n - correction, 0)).to(d)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -336,18 +354,25 @@ class Softmax(Function):
         return y * (g - sum(g * y, axis, keepdim=True)), None, None
 
 
+def _softmax_input(input, dim, dtype, name):
+    """(x, axis): input cast to `dtype`; integer and bool input without one raise as in PyTorch."""
+    x = input.to(dtype) if dtype else input
+    dim = _implicit_dim(x) if dim is None else dim
+    axis = x._dim(dim) if x.dim() else 0
+    if not x.dtype.is_floating_point:
+        kernel = f"{name}_lastdim_kernel_impl" if axis == builtins.max(x.dim() - 1, 0) else f"{name}_kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.SCALAR_TYPE_NAMES[x.dtype.name]}'")
+    return x, axis
+
+
 def softmax(input, dim=None, dtype=None):
     input, = autocast_args("softmax", input)
-    x = input.to(dtype) if dtype else input.to(float_dtype(input.dtype))
-    dim = _implicit_dim(x) if dim is None else dim
-    return Softmax.apply(x, x._dim(dim) if x.dim() else 0, False)
+    return Softmax.apply(*_softmax_input(input, dim, dtype, "softmax"), False)
 
 
 def log_softmax(input, dim=None, dtype=None):
     input, = autocast_args("log_softmax", input)
-    x = input.to(dtype) if dtype else input.to(float_dtype(input.dtype))
-    dim = _implicit_dim(x) if dim is None else dim
-    return Softmax.apply(x, x._dim(dim) if x.dim() else 0, True)
+    return Softmax.apply(*_softmax_input(input, dim, dtype, "log_softmax"), True)
 
 
 def _implicit_dim(x):

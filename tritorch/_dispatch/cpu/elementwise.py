@@ -59,10 +59,16 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def _sign(x):
+    """np.sign, except that NaN gives 0 (PyTorch's sign)."""
+    out = np.sign(x)
+    return np.where(np.isnan(out), 0, out).astype(out.dtype, copy=False) if out.dtype.kind == "f" else out
+
+
 _UNARY = {
     "exp": np.exp, "exp2": np.exp2, "log": np.log, "log2": np.log2, "log10": np.log10,
     "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x),
-    "abs": np.abs, "neg": np.negative, "sign": np.sign, "sin": np.sin, "cos": np.cos, "tan": np.tan,
+    "abs": np.abs, "neg": np.negative, "sign": _sign, "sin": np.sin, "cos": np.cos, "tan": np.tan,
     "tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda x: np.maximum(x, 0).astype(x.dtype),
     "erf": lambda x: erf(x).astype(x.dtype), "floor": np.floor, "ceil": np.ceil,
     "round": np.round, "trunc": np.trunc, "reciprocal": lambda x: 1 / x,

@@ -96,9 +96,9 @@ def softmax(a, axis, log):
     """softmax (log=False) or log_softmax (log=True) along axis, max-subtracted, a's dtype."""
     x = _up(a)
     m = np.max(x, axis=axis, keepdims=True) if x.size else x
-    m = np.where(np.isfinite(m), m, 0)
-    z = x - m
+    m = np.where(m == -np.inf, 0, m)  # only a row of -inf is shifted by 0 (NaN out); +inf gives NaN as in PyTorch
     with np.errstate(all="ignore"):
+        z = x - m
         e = np.exp(z)
         s = np.sum(e, axis=axis, keepdims=True)
         out = z - np.log(s) if log else e / s

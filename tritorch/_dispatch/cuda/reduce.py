@@ -74,6 +74,8 @@ def softmax(a, axis, log):
         return softmax(a.reshape(1), 0, log).reshape(())
     lse = logsumexp(a, (axis,), True)
     shifted = elementwise("sub", [a, lse], a.dtype)
+    # a +inf in the row: logsumexp is +inf, and PyTorch's x - max gives NaN everywhere in that row
+    shifted = elementwise("where", [elementwise("eq", [lse, np.inf]), np.nan, shifted], a.dtype, compute=a.dtype)
     return shifted if log else elementwise("exp", [shifted])
 
 

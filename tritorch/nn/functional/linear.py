@@ -8,7 +8,7 @@ from ..._ops._util import common_device, data_on, wrap
 
 __all__ = ["linear", "bilinear"]
 
-_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
+_TYPE = tritorch._dtype.SCALAR_TYPE_NAMES  # "Long", "Float", ... as PyTorch's messages spell dtypes
 
 
 def _activation_grad(z, activation):
@@ -77,8 +77,8 @@ def _check_linear(input, weight, bias):
                            f"{weight.shape[1]}x{weight.shape[0]})")
     for other in (weight, bias):
         if other is not None and other.dtype is not input.dtype:
-            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_TYPE.get(input.dtype.name)} and "
-                               f"{_TYPE.get(other.dtype.name)}")
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_TYPE[input.dtype.name]} and "
+                               f"{_TYPE[other.dtype.name]}")
     if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), (), (1,)):
         raise RuntimeError(f"The size of tensor a ({weight.shape[0]}) must match the size of tensor b "
                            f"({bias.shape[-1]}) at non-singleton dimension {input.dim() - 1}")

@@ -201,6 +201,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    if not input.dtype.is_floating_point:  # PyTorch's log_softmax refuses integer logits, as does ours
+        input.log_softmax(0 if input.dim() == 1 else 1)
     if target.dtype.is_floating_point and target.shape == input.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_class_target(input, target, weight)
@@ -228,6 +230,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """-weight[t] * input[t] of log-probabilities input (C,), (N, C) or (N, C, d1, ...)."""
     input, target, weight = autocast_args("nll_loss", input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not input.dtype.is_floating_point:
+        frame = "nll_loss_out_frame" if input.dim() <= 2 else "nll_loss2d_forward_out_frame"
+        name = tritorch._dtype.SCALAR_TYPE_NAMES[input.dtype.name]
+        raise NotImplementedError(f"\"{frame}\" not implemented for '{name}'")
     c = _check_class_target(input, target, weight)
     x = _class_dim_last(input)
     t = target.reshape(-1)
