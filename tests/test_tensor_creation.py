@@ -63,7 +63,7 @@ def test_arange_linspace_eye():
     assert tritorch.arange(0).shape == (0,)
     with pytest.raises(RuntimeError, match="step must be nonzero"):
         tritorch.arange(0, 3, 0)
-    with pytest.raises(RuntimeError, match="upper bound and larger bound inconsistent with step sign"):
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
         tritorch.arange(0, 3, -1)
     np.testing.assert_allclose(tritorch.linspace(-1, 1, 5).numpy(), np.linspace(-1, 1, 5), rtol=1e-6)
     assert tritorch.linspace(0, 1, 1).tolist() == [0.0] and tritorch.linspace(0, 1, 0).shape == (0,)

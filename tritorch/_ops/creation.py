@@ -1,17 +1,52 @@
 """Creation ops (tensor, zeros, randn, arange, ...) and moves between dtypes and devices."""
+import math
+
 import numpy as np
 
 from .. import _dtype
 from .._device import as_device
+from .._global_settings import get_default_device
 from .._random import default_generator
 from ..autograd.function import Function
-from .._global_settings import get_default_device
 from .._dispatch import backend_for
 from ._util import is_tensor, size_args, wrap
 
 
+def _is_size(s):
+    return hasattr(s, "__index__") and not isinstance(s, bool)
+
+
+def _shape(size, name):
+    """size_args with PyTorch's TypeError for a size that is not an integer (`name`: the function);
+    int(2.5) would otherwise make ones(2.5) a tensor of 2 elements."""
+    packed = len(size) == 1 and isinstance(size[0], (tuple, list))
+    sizes = size[0] if packed else size
+    bad = [i for i, s in enumerate(sizes) if not _is_size(s)]
+    if bad and packed:
+        raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                        f"type {type(sizes[bad[0]]).__name__} at pos {bad[0]}")
+    if bad and len(sizes) == 1:
+        raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, not {type(sizes[0]).__name__}")
+    if bad:
+        raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {bad[0] + 1} with error "
+                        f"\"type must be tuple of ints,but got {type(sizes[bad[0]]).__name__}\"")
+    return size_args(tuple(s.__index__() for s in sizes))
+
+
+def _check_ordinal(device):
+    """A cuda index past the devices there are raises (PyTorch: "CUDA error: invalid device ordinal")
+    instead of making a tensor on a device that does not exist. Index 0 needs no query."""
+    if device.type == "cuda" and device.index:
+        from ..cuda import device_count
+        n = device_count()
+        if device.index >= n:
+            raise RuntimeError(f"CUDA error: invalid device ordinal ({device} requested, {n} CUDA device"
+                               f"{'' if n == 1 else 's'} available)")
+    return device
+
+
 def _make(data_fn, dtype, device, requires_grad):
-    device = get_default_device() if device is None else as_device(device)
+    device = _check_ordinal(get_default_device() if device is None else as_device(device))
     t = wrap(data_fn(backend_for(device), dtype.np), device)
     if requires_grad:
         t.requires_grad_(True)
@@ -73,25 +108,26 @@ def from_numpy(ndarray):
     return wrap(ndarray)
 
 
-def _factory(fill):
+def _factory(fill, name):
     def make(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
              memory_format=None):
         d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-        shape = size_args(size)
+        shape = _shape(size, name)
         return _make(lambda b, npd: fill(b, shape, npd), d, device, requires_grad)
+    make.__name__ = name
     return make
 
 
-zeros = _factory(lambda b, shape, d: b.full(shape, 0, d))
-ones = _factory(lambda b, shape, d: b.full(shape, 1, d))
-empty = _factory(lambda b, shape, d: b.empty(shape, d))
+zeros = _factory(lambda b, shape, d: b.full(shape, 0, d), "zeros")
+ones = _factory(lambda b, shape, d: b.full(shape, 1, d), "ones")
+empty = _factory(lambda b, shape, d: b.empty(shape, d), "empty")
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None):
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value.item() if is_tensor(fill_value) else fill_value)
     dtype = _dtype.to_dtype(dtype)
-    shape = size_args((size,))
+    shape = _shape((size,), "full")
     value = fill_value.item() if is_tensor(fill_value) else fill_value
     return _make(lambda b, d: b.full(shape, value, d), dtype, device, requires_grad)
 
@@ -118,7 +154,7 @@ def _random(name):
         d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
         if not d.is_floating_point:
             raise RuntimeError(f"\"{name}\" not implemented for '{d.name}'")
-        shape = size_args(size)
+        shape = _shape(size, name)
         return _make(lambda b, npd: getattr(b, name)(shape, npd, generator or default_generator), d,
                      device, requires_grad)
     make.__name__ = name
@@ -145,10 +181,12 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high = 0, low
     elif size is None:          # randint(high, size)
         low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
-    shape = size_args((size,))
+    shape = _shape((size,), "randint")
     return _make(lambda b, npd: b.randint(low, high, shape, npd, generator or default_generator), d, device,
                  requires_grad)
 
@@ -160,6 +198,11 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None):
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if not _is_size(n):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    n = n.__index__()
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
     return _make(lambda b, npd: b.randperm(n, npd, generator or default_generator), d, device, requires_grad)
 
@@ -167,13 +210,14 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if size is None:
-        raise TypeError("randint() missing required argument 'size'")
-    if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     vals = [v.item() if is_tensor(v) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0 or step != step:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = _dtype.get_default_dtype() if any(isinstance(v, float) for v in vals) else _dtype.int64
     dtype = _dtype.to_dtype(dtype)
@@ -181,6 +225,10 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    if not _is_size(steps):
+        raise TypeError(f"linspace(): argument 'steps' (position 3) must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     return _make(lambda b, d: b.linspace(start, end, steps, d), dtype, device, requires_grad)
 
@@ -192,6 +240,11 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    for name, v, pos in (("n", n, 1), ("m", m, 2)):
+        if v is not None and not _is_size(v):
+            raise TypeError(f"eye(): argument '{name}' (position {pos}) must be int, not {type(v).__name__}")
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     return _make(lambda b, d: b.eye(n, n if m is None else m, d), dtype, device, requires_grad)
 
@@ -232,6 +285,7 @@ class ToDevice(Function):
     @staticmethod
     def forward(ctx, x, device):
         ctx.src = x.device
+        _check_ordinal(device)
         host = x._b.to_numpy(x._data)
         if device.type == "cpu":
             host = np.array(host, copy=True) if x.device.type == "cpu" else host

@@ -368,9 +368,14 @@ def vstack(tensors):
 
 def narrow(input, dim, start, length):
     d = input._dim(dim)
+    start, size = int(start), input.shape[d]
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
-        start += input.shape[d]
-    if not (0 <= start and start + length <= input.shape[d]):
+        start += size
+    if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({input.shape[d]}).")
     return input[(slice(None),) * d + (slice(start, start + length),)]
 
@@ -378,13 +383,21 @@ def narrow(input, dim, start, length):
 def split(input, split_size_or_sections, dim=0):
     d = input._dim(dim)
     n = input.shape[d]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        sizes = [min(step, n - i) for i in range(0, n, step)] if step > 0 else []
-        if not sizes:
-            sizes = [0] if n == 0 else sizes
+    if isinstance(split_size_or_sections, int) or _is_int_tensor(split_size_or_sections):
+        step = int(split_size_or_sections)
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
     else:
-        sizes = list(split_size_or_sections)
+        if not isinstance(split_size_or_sections, (list, tuple)):
+            raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
+                            f"{type(split_size_or_sections).__name__}")
+        sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                               f"split_sizes={sizes}")
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
                                f"dimension {d}), but got split_sizes={sizes}")
@@ -395,21 +408,33 @@ def split(input, split_size_or_sections, dim=0):
     return tuple(out)
 
 
+def _is_int_tensor(x):
+    return hasattr(x, "dtype") and hasattr(x, "dim") and x.dim() == 0 and not x.dtype.is_floating_point
+
+
 def chunk(input, chunks, dim=0):
+    if isinstance(chunks, bool) or not hasattr(chunks, "__index__"):
+        raise TypeError(f"chunk(): argument 'chunks' (position 1) must be int, not {type(chunks).__name__}")
+    chunks = chunks.__index__()
     if chunks <= 0:
-        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: 0")
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.shape[input._dim(dim)]
-    return split(input, max(-(-n // chunks), 1), dim)
+    if n == 0:  # PyTorch: `chunks` empty pieces of an empty dim
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def tensor_split(input, sections, dim=0):
     n = input.shape[input._dim(dim)]
     if isinstance(sections, int):
+        if sections <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
         q, r = divmod(n, sections)
         sizes = [q + (i < r) for i in range(sections)]
-    else:
-        bounds = [0] + list(sections) + [n]
-        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+    else:  # piece i is [bounds[i], bounds[i+1]) clipped to [0, n]; empty where bounds go backwards
+        d = input._dim(dim)
+        bounds = [0] + [min(int(b), n) for b in sections] + [n]
+        return tuple(input[(slice(None),) * d + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:]))
     return split(input, sizes, dim)
 
 

@@ -89,6 +89,19 @@ def _padding(padding, kernel, dilation, stride):
     return ((ph, ph), (pw, pw))
 
 
+def _check_geometry(stride, padding, dilation, transposed=False):
+    """PyTorch's errors, in its order, for negative padding, a stride or dilation below 1 (a stride of 0
+    would otherwise divide by zero and a dilation of 0 silently give a 1x1 kernel)."""
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        got = (f"dilation_height: {dilation[0]}, dilation_width: {dilation[1]}" if transposed else
+               str(list(dilation)))
+        raise RuntimeError(f"dilation should be greater than zero, but got {got}")
+
+
 def _check_conv(input, weight, bias, groups, name, transposed=False):
     nd = weight.dim() - 2
     if input.dim() != nd + 2:
@@ -136,6 +149,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_conv(input, weight, bias, groups, "conv2d")
     stride, dilation = _pair(stride), _pair(dilation)
     pads = _padding(padding, weight.shape[2:], dilation, stride)
+    _check_geometry(stride, [p for pair in pads for p in pair], dilation)
     for size, (a, b), k, d, s in zip(input.shape[2:], pads, weight.shape[2:], dilation, stride):
         if size + a + b < d * (k - 1) + 1:
             h, w = (input.shape[2] + sum(pads[0]), input.shape[3] + sum(pads[1]))
@@ -152,6 +166,12 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     _check_conv(input, weight, bias, groups, "conv1d")
     pad = padding if isinstance(padding, str) else (0, _pair(padding, 1)[0])
+    if not isinstance(padding, str):
+        _check_geometry((1, _pair(stride, 1)[0]), pad, (1, _pair(dilation, 1)[0]))
+        k = _pair(dilation, 1)[0] * (weight.shape[2] - 1) + 1
+        if input.shape[2] + 2 * pad[1] < k:
+            raise RuntimeError(f"Calculated padded input size per channel: ({input.shape[2] + 2 * pad[1]}). Kernel "
+                               f"size: ({k}). Kernel size can't be greater than actual input size")
     y = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, _pair(stride, 1)[0]), pad,
                (1, _pair(dilation, 1)[0]), groups)
     return y.squeeze(2)
@@ -168,6 +188,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                                 dilation).squeeze(0)
     _check_conv(input, weight, bias, groups, "conv_transpose2d", transposed=True)
     stride, padding, dilation, output_padding = _pair(stride), _pair(padding), _pair(dilation), _pair(output_padding)
+    _check_geometry(stride, padding, dilation, transposed=True)
     for op, s, d in zip(output_padding, stride, dilation):
         if op >= s and op >= d:
             raise RuntimeError("output padding must be smaller than either stride or dilation, but got "

@@ -80,11 +80,36 @@ def _batched(input, nd, name):
     return input.dim() == nd + 1
 
 
-def _check_pad(kernel, padding, dilation=(1, 1)):
-    for k, p, d in zip(kernel, padding, dilation):
+def _out_size(size, k, s, p, d, ceil_mode):
+    """PyTorch's pooling output length (ceil mode: a last window must start inside the input or left pad)."""
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    return out - 1 if ceil_mode and (out - 1) * s >= size + p else out
+
+
+def _check_pool(input, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
+    """PyTorch's checks, in its order, for 2-D pooling of (N, C, H, W): a kernel, stride or dilation
+    below 1, a pad outside [0, half the effective kernel], and a window larger than the padded input
+    (which would otherwise give an empty tensor, or a division by zero for a stride of 0)."""
+    for k, s, p, d in zip(kernel, stride, padding, dilation):
+        if s == 0:
+            raise RuntimeError("stride should not be zero")
+        if p < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
         if p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
+    if min(kernel) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[1]}")
+    if min(stride) <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {stride[0]} dW: {stride[1]}")
+    if min(dilation) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dilation[0]} "
+                           f"dilationW: {dilation[1]}")
+    c, h, w = input.shape[1:]
+    oh, ow = (_out_size(n, *geo, ceil_mode) for n, geo in zip((h, w), zip(kernel, stride, padding, dilation)))
+    if oh < 1 or ow < 1:
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{oh}x{ow}). "
+                           "Output size is too small")
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -96,7 +121,7 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     kernel = _pair(kernel_size)
     stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
     padding, dilation = _pair(padding), _pair(dilation)
-    _check_pad(kernel, padding, dilation)
+    _check_pool(input, kernel, stride, padding, dilation, ceil_mode)
     return MaxPool2d.apply(input, (kernel, stride, padding, dilation, ceil_mode))
 
 
@@ -113,6 +138,19 @@ def _one(v):
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=True):
     _batched(input, 1, "max_pool1d")
+    k, s, p, d = _one(kernel_size), _one(kernel_size if stride is None or stride in ([], ()) else stride), \
+        _one(padding), _one(dilation)
+    for ok, what in ((k > 0, f"kernel_size must be greater than zero, but got {k}"),
+                     (s > 0, f"stride must be greater than zero, but got {s}"),
+                     (p >= 0, f"padding must be non-negative, but got {p}"),
+                     (p <= k // 2, f"padding should be at most half of kernel size, but got padding={p} and "
+                                   f"kernel_size={k}"),
+                     (d > 0, f"dilation must be greater than zero, but got {d}")):
+        if not ok:
+            raise RuntimeError(f"max_pool1d() {what}")
+    length = _out_size(input.shape[-1], k, s, p, d, ceil_mode)
+    if length < 1:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {length}")
     stride = None if stride is None or stride == [] or stride == () else (1, _one(stride))
     v, i = max_pool2d_with_indices(input.unsqueeze(-2), (1, _one(kernel_size)), stride, (0, _one(padding)),
                                    (1, _one(dilation)), ceil_mode)
@@ -134,7 +172,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     kernel = _pair(kernel_size)
     stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
     padding = _pair(padding)
-    _check_pad(kernel, padding)
+    _check_pool(input, kernel, stride, padding, ceil_mode=ceil_mode)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     return AvgPool2d.apply(input, (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override))
@@ -150,6 +188,8 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 def _averaging_matrix(size, out, like):
     """(out, size): row i averages input[floor(i * size / out) : ceil((i + 1) * size / out)]."""
+    if out == 0:  # an empty output, as PyTorch
+        return tritorch.zeros(0, size, dtype=like.dtype, device=like.device)
     i = tritorch.arange(out, device=like.device).unsqueeze(1)
     j = tritorch.arange(size, device=like.device).unsqueeze(0)
     start = (i * size) // out
@@ -166,6 +206,9 @@ def adaptive_avg_pool2d(input, output_size):
     oh, ow = _pair(output_size)
     h, w = input.shape[-2:]
     oh, ow = h if oh is None else oh, w if ow is None else ow
+    if oh < 0 or ow < 0:
+        raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but "
+                           f"received {{{oh}, {ow}}}")
     ah = _averaging_matrix(h, oh, input)
     aw = _averaging_matrix(w, ow, input)
     return ah @ input @ aw.mT
