@@ -12,21 +12,37 @@ even ``import torch`` outright. ``TritorchCudaDriver`` subclasses it, keeps what
 ``is_active``                    cuda-python finds a GPU
 ``get_current_device``           ``tritorch.cuda.current_device()``
 ``set_current_device``           ``tritorch.cuda.set_device()``
-``get_current_stream``           ``tritorch.cuda.current_stream().handle``
+``get_current_stream``           ``tritorch.cuda.current_stream().handle`` for the current device;
+                                 another device's default stream (0) for another device
 ``get_device_capability``        ``cuDeviceGetAttribute``
 ``get_device_interface``         the ``tritorch.cuda`` module (``synchronize``, ``Event``, ...)
 ``get_benchmarker``              ``tritorch.cuda.benchmark.do_bench`` (CUDA events)
 ``get_empty_cache_for_benchmark``/``clear_cache``   a 256 MiB DeviceArray, zeroed
-``allocate_default_profile_scratch``                stream-ordered pool memory
+``allocate_default_profile_scratch``                stream-ordered pool memory (a Triton 3.9 hook:
+                                                    3.6 has no such method and never calls it; its
+                                                    profiler uses ``set_profile_allocator``)
 ``get_active_torch_device``      raises: there is no torch device
 ==============================  ==========================================================
 
+Read against Triton 3.6.0's ``CudaDriver``/``CudaLauncher`` and 3.9's: compiling needs
+``get_current_target`` (inherited: device and capability from the methods above), launching needs
+``utils`` (``load_binary``, ``get_device_properties``) and ``launcher_cls``, both Triton's own.
+Triton 3.6 builds each new kernel signature's launcher as a C extension at its first launch
+(``compile_module_from_src``): a C compiler (``cc``/``gcc``/``clang``, or ``$CC``), the Python
+headers and ``libcuda.so.1`` (found through ``ldconfig``, or ``$TRITON_LIBCUDA_PATH``) must be
+present; ``requirements()`` reports them (``tritorch info`` prints it).
+
 ``install()`` sets it active with ``triton.runtime.driver.set_active`` and serves Triton's
-global-scratch memory with ``triton.set_allocator``. Kernel launchers call it before each
-launch; it does its work once, and nothing when the device is emulated (the interpreter needs
-no driver).
+global-scratch memory with ``triton.set_allocator``. Triton keeps that allocator in a
+``ContextVar``, i.e. per thread (a new thread starts without one), so ``install()`` sets it again
+in every thread and context that launches. Kernel launchers call it before each launch; it
+installs the driver once, and does nothing when the device is emulated (the interpreter needs no
+driver).
 """
+import os
+import shutil
 import sys
+import sysconfig
 import threading
 
 import numpy as np
@@ -72,7 +88,9 @@ def _driver_class():
             set_device(device)
 
         def get_current_stream(self, device=None):
-            return current_stream().handle
+            if device is None or int(device) == current_device():
+                return current_stream().handle
+            return 0  # tritorch selects streams for the current device only: another device's default
 
         def get_device_capability(self, device=None):
             return get_device_capability(device)
@@ -106,16 +124,44 @@ def install():
     Raises RuntimeError("CUDA is not available: ...") when there is no GPU and no emulation.
     """
     global _installed
-    if _installed or is_emulated():
+    if is_emulated():
         return
-    with _lock:
-        if _installed:
+    if not _installed:
+        with _lock:
+            if not _installed:
+                driver_api()
+                import triton
+                triton.runtime.driver.set_active(_driver_class()())
+                _installed = True
+    _set_allocator()
+
+
+def _set_allocator():
+    """``triton.set_allocator(scratch_allocator)`` unless this thread's context already has it."""
+    try:
+        from triton.runtime._allocation import _allocator
+        if _allocator.get() is scratch_allocator:
             return
-        driver_api()
-        import triton
-        triton.runtime.driver.set_active(_driver_class()())
-        triton.set_allocator(scratch_allocator)
-        _installed = True
+    except ImportError:  # a Triton that moved it: set it every time (cheap)
+        pass
+    import triton
+    triton.set_allocator(scratch_allocator)
+
+
+def requirements():
+    """What Triton 3.6's launcher needs at a kernel's first launch: ``{"c_compiler": path or None,
+    "python_headers": bool, "libcuda": path or None}`` (Triton 3.9 needs none of them)."""
+    compiler = os.environ.get("CC") or next((shutil.which(c) for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
+    include = sysconfig.get_paths().get("include") or ""
+    libcuda = os.environ.get("TRITON_LIBCUDA_PATH")
+    if not libcuda:
+        try:
+            import ctypes.util
+            libcuda = ctypes.util.find_library("cuda")
+        except Exception:
+            libcuda = None
+    return {"c_compiler": compiler, "python_headers": os.path.exists(os.path.join(include, "Python.h")),
+            "libcuda": libcuda}
 
 
 def is_installed():
