@@ -33,7 +33,37 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    return importlib.import_module(args._module).run(args) or 0
+    try:
+        return importlib.import_module(args._module).run(args) or 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        message, code = error_line(e)
+        if message is None:
+            raise  # a bug, not bad input: its traceback is wanted
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
+
+def error_line(e):
+    """(message, exit code) for an error that bad input, a full or read-only disk or a concurrent run
+    can cause: one line naming the file and what is wrong; exit code 2 for a file the user named that
+    does not exist or a bad config, else 1. (None, None) for anything else."""
+    from tritorch.serialization import SerializationError
+    from tritorch.train import ConfigError
+    from tritorch.train.checkpoint import CheckpointError
+    from tritorch.train.rundir import RunDirInUse
+    if isinstance(e, ConfigError):
+        return f"invalid config\n{e}", 2
+    if isinstance(e, (SerializationError, CheckpointError, RunDirInUse)):
+        return " ".join(str(e).split()), 1
+    if isinstance(e, OSError):
+        if e.filename is None or e.strerror is None:
+            return " ".join(str(e).split()), 2 if isinstance(e, FileNotFoundError) else 1
+        where = f"{e.filename} -> {e.filename2}" if e.filename2 else f"{e.filename}"
+        return f"{where}: {e.strerror}", 2 if isinstance(e, FileNotFoundError) else 1
+    return None, None
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def add_arguments(parser):
 
 def run(args):
     from tritorch.train import ConfigError, Trainer
-    from tritorch.train.checkpoint import load_checkpoint
+    from tritorch.train.checkpoint import load_checkpoint, load_model_state, write_atomic
     from tritorch.train.runs import checkpoint_path
     try:
         path = checkpoint_path(args.run_dir, args.checkpoint)
@@ -33,13 +33,13 @@ def run(args):
         fallback = "val" if trainer.datasets.get("val") is not None else "train"
         print(f"note: the dataset has no {split} split; evaluating on {fallback}", file=sys.stderr)
         split = fallback
-    state = load_checkpoint(path)
-    trainer.model.load_state_dict(state["model"])
+    state = load_checkpoint(path)  # errors (one line, naming the file) are printed by tritorch.cli
+    load_model_state(trainer.model, state, path)
     metrics = trainer.evaluate(split)
-    result = {"run_dir": args.run_dir, "checkpoint": path, "step": state["trainer"]["step"], "split": split,
+    step = state.get("trainer", {}).get("step") if isinstance(state.get("trainer"), dict) else None
+    result = {"run_dir": args.run_dir, "checkpoint": path, "step": step, "split": split,
               "samples": len(trainer.datasets[split]), **{f"{split}/{k}": v for k, v in metrics.items()}}
-    with open(os.path.join(args.run_dir, f"eval_{split}.json"), "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=1)
+    write_atomic(os.path.join(args.run_dir, f"eval_{split}.json"), json.dumps(result, indent=1), text=True)
     if args.json:
         print(json.dumps(result))
         return 0

@@ -1,89 +1,21 @@
 """Malformed checkpoint files: tritorch.load raises one clear error naming the file, reads no more
 than the file holds, never blocks on a stream, and never runs a pickle (a marker file proves it)."""
-import io
-import json
 import os
-import pickle
 import stat
 import threading
-import zipfile
 
 import pytest
 
 import tritorch
 from tritorch.serialization import SerializationError
 
-
-class _Evil:
-    """Unpickling this would create the marker directory."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (os.mkdir, (self.marker,))
-
-
-def _good(tmp_path):
-    path = tmp_path / "good.safetensors"
-    tritorch.save({"a": tritorch.ones(2, 3), "b": tritorch.zeros(3), "step": 4}, path)
-    data = path.read_bytes()
-    n = int.from_bytes(data[:8], "little")
-    return data, json.loads(data[8:8 + n]), data[8 + n:]
-
-
-def _with_header(header, body):
-    raw = json.dumps(header).encode()
-    return len(raw).to_bytes(8, "little") + raw + body
-
-
-def _edit(tmp_path, fn):
-    _, header, body = _good(tmp_path)
-    fn(header)
-    return _with_header(header, body)
-
-
-def _zip():
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("archive/data.pkl", pickle.dumps({"w": [1.0]}))
-    return buf.getvalue()
-
-
-def _cases(tmp_path, marker):
-    data, _, _ = _good(tmp_path)
-    return {
-        "empty": (b"", "is empty"),
-        "truncated": (data[:len(data) // 2], "truncated"),
-        "huge_header_length": ((2 ** 62).to_bytes(8, "little") + data[8:], "announce a 4611686018427387904-byte header"),
-        "header_just_short": ((len(data) - 7).to_bytes(8, "little") + data[8:], "truncated"),
-        "overlapping_offsets": (_edit(tmp_path, lambda h: h["b"].update(data_offsets=[0, 12])), "overlap"),
-        "offsets_past_the_end": (_edit(tmp_path, lambda h: h["b"].update(data_offsets=[24, 10 ** 9])),
-                                 "outside the file"),
-        "wrong_size_for_shape": (_edit(tmp_path, lambda h: h["a"].update(shape=[2, 4])), "needs 32 bytes"),
-        "dtype_F128": (_edit(tmp_path, lambda h: h["a"].update(dtype="F128")), "dtype 'F128'"),
-        "dtype_not_a_string": (_edit(tmp_path, lambda h: h["a"].update(dtype=7)), "dtype 7"),
-        "negative_shape": (_edit(tmp_path, lambda h: h["a"].update(shape=[-2, -3])), "shape"),
-        "header_not_json": (data[:8] + b"{" * int.from_bytes(data[:8], "little") + data[8 + int.from_bytes(
-            data[:8], "little"):], "safetensors header must be valid JSON"),
-        "header_a_list": (_with_header([1, 2], b""), "not an object"),
-        "bad_structure": (_edit(tmp_path, lambda h: h["__metadata__"].update(
-            tritorch='{"version": 1, "tree": {"$tuple": 5}}')), "structure is corrupt"),
-        "pickle": (pickle.dumps({"w": _Evil(marker)}), "pickle"),
-        "pickle_protocol_2": (pickle.dumps(_Evil(marker), protocol=2), "pickle"),
-        "zip": (_zip(), "zip archive"),
-    }
-
-
-CASES = ["empty", "truncated", "huge_header_length", "header_just_short", "overlapping_offsets",
-         "offsets_past_the_end", "wrong_size_for_shape", "dtype_F128", "dtype_not_a_string", "negative_shape",
-         "header_not_json", "header_a_list", "bad_structure", "pickle", "pickle_protocol_2", "zip"]
+from .bad_files import CASES, cases, good
 
 
 @pytest.mark.parametrize("kind", CASES)
 def test_a_malformed_file_raises_one_clear_line_and_runs_nothing(tmp_path, kind):
     marker = str(tmp_path / "PWNED")
-    data, message = _cases(tmp_path, marker)[kind]
+    data, message = cases(tmp_path, marker)[kind]
     path = tmp_path / f"{kind}.safetensors"
     path.write_bytes(data)
     with pytest.raises(SerializationError, match=message) as e:
@@ -156,7 +88,7 @@ def test_a_header_length_past_the_file_reads_no_more_than_the_file(tmp_path, mon
 
 
 def test_a_good_file_still_loads(tmp_path):
-    data, _, _ = _good(tmp_path)
+    data, _, _ = good(tmp_path)
     back = tritorch.load(tmp_path / "good.safetensors")
     assert back["step"] == 4 and back["a"].shape == (2, 3) and back["b"].tolist() == [0.0, 0.0, 0.0]
     assert stat.S_ISREG(os.stat(tmp_path / "good.safetensors").st_mode)

@@ -13,12 +13,18 @@ import io
 import json
 import os
 import random
+import re
 
 import numpy as np
 
 import tritorch
 
 SUFFIX = ".safetensors"
+_TEMP = re.compile(r"^\..+\.(\d+)\.tmp$")  # .last.safetensors.1234.tmp: a save in progress by PID 1234
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be read, or does not fit the run; the message names the file."""
 
 
 def path_for(run_dir, name):
@@ -56,15 +62,57 @@ def _encode(state):
         pad += " "
 
 
-def _write_atomic(path, data):
-    """Temp file beside `path`, fsync, rename over it, fsync the folder: old file or new, never torn."""
+def _pid_alive(pid):
+    if pid == os.getpid():
+        return False  # this process is not inside a save while it cleans up: its own temp is stale
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def remove_stale_temps(run_dir):
+    """Delete .NAME.PID.tmp files in RUN_DIR/checkpoints (and RUN_DIR) whose PID is not alive (a save
+    killed mid-write); a live process's temp file (a save in progress) is left alone. Returns the
+    paths removed."""
+    removed = []
+    for folder in (os.path.join(run_dir, "checkpoints"), run_dir):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            m = _TEMP.match(name)
+            if m and not _pid_alive(int(m.group(1))):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                    removed.append(os.path.join(folder, name))
+                except FileNotFoundError:
+                    pass
+    return removed
+
+
+def write_atomic(path, data, text=False):
+    """Temp file beside `path`, fsync, rename over it, fsync the folder: old file or new, never torn.
+    A failed write (a full disk) removes its temp file and names `path` in the OSError."""
+    from .rundir import named
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w" if text else "wb", **({"encoding": "utf-8"} if text else {})) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        _unlink_quietly(tmp)
+        raise named(e, path) from None
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -72,27 +120,55 @@ def _write_atomic(path, data):
         os.close(fd)
 
 
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 def save_checkpoint(run_dir, name, state, info=None):
-    """Write checkpoints/<name>.safetensors atomically, then its .json sidecar (info: plain values)."""
+    """Write checkpoints/<name>.safetensors atomically, then its .json sidecar (info: plain values).
+    Temp files left by a save that was killed mid-write are removed first."""
     path = path_for(run_dir, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    _write_atomic(path, _encode(state))
+    remove_stale_temps(run_dir)
+    write_atomic(path, _encode(state))
     if info is not None:
-        tmp = path[:-len(SUFFIX)] + ".json.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(info, f, indent=1)
-        os.replace(tmp, path[:-len(SUFFIX)] + ".json")
+        write_atomic(path[:-len(SUFFIX)] + ".json", json.dumps(info, indent=1), text=True)
     return path
 
 
 def load_checkpoint(path_or_run_dir, name="last", map_location="cpu"):
-    """A checkpoint dict from a file, or from RUN_DIR/checkpoints/<name>.safetensors."""
+    """A checkpoint dict from a file, or from RUN_DIR/checkpoints/<name>.safetensors.
+
+    Raises FileNotFoundError (no such file), another OSError naming the file (a directory, no
+    permission), or CheckpointError (unreadable, or not a training checkpoint)."""
     path = path_or_run_dir
-    if os.path.isdir(path):
-        path = path_for(path, name)
-    if not os.path.exists(path):
+    if os.path.isdir(os.path.join(path, "checkpoints")) or os.path.isfile(os.path.join(path, "config.yaml")):
+        path = path_for(path, name)  # a run directory
+    if not os.path.lexists(path):
         raise FileNotFoundError(f"no checkpoint at {path}")
-    return tritorch.load(path, map_location=map_location)
+    try:
+        state = tritorch.load(path, map_location=map_location)
+    except OSError:
+        raise
+    except Exception as e:  # SerializationError, and whatever a format hook raises
+        text = " ".join(str(e).split())
+        raise CheckpointError(text if path in text else f"{path}: {text}") from None
+    return state
+
+
+def load_model_state(model, state, path):
+    """model.load_state_dict(state["model"]), or CheckpointError naming `path` and the mismatch."""
+    if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
+        keys = ", ".join(map(str, list(state)[:5])) if isinstance(state, dict) else type(state).__name__
+        raise CheckpointError(f"{path} is not a tritorch training checkpoint (no 'model' state dict; it holds "
+                              f"{keys or 'nothing'})")
+    try:
+        model.load_state_dict(state["model"])
+    except (RuntimeError, KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"{path} does not fit this run's model: {' '.join(str(e).split())}") from None
 
 
 def find_checkpoint(run_dir, preferred=("best", "last")):

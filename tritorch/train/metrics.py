@@ -12,8 +12,11 @@ import csv
 import json
 import math
 import os
+import warnings
 
 import numpy as np
+
+from .rundir import named
 
 HIGHER_IS_BETTER = ("accuracy", "top")
 
@@ -80,34 +83,63 @@ class Metrics:
 class MetricLog:
     """Appends one JSON object per line to RUN_DIR/metrics.jsonl and mirrors it as metrics.csv.
 
-    On resume, `truncate(step)` drops the lines a killed run wrote after its last checkpoint.
+    `lines` counts the lines of metrics.jsonl; the trainer saves it in each checkpoint, and on resume
+    `truncate(step, lines)` keeps exactly the lines written before that checkpoint (a row logged
+    after it, e.g. an epoch-end validation row just before a kill, is redone once, not twice).
     """
 
     def __init__(self, run_dir):
         self.jsonl = os.path.join(run_dir, "metrics.jsonl")
         self.csv = os.path.join(run_dir, "metrics.csv")
+        self.lines = len(self._lines())
 
-    def read(self):
+    def _lines(self):
         if not os.path.exists(self.jsonl):
             return []
-        rows = []
-        with open(self.jsonl, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError:  # a line cut by a kill: everything after it is gone too
-                    break
+        with open(self.jsonl, encoding="utf-8", errors="replace") as f:
+            return f.readlines()
+
+    def read(self, lines=None):
+        """The rows (dicts). A bad line in the middle is skipped with a warning naming the file and
+        line; a last line without its newline (cut by a kill) is dropped quietly."""
+        lines = self._lines() if lines is None else lines
+        rows, bad = [], []
+        for number, line in enumerate(lines, 1):
+            try:
+                row = json.loads(line)
+            except ValueError:
+                row = None
+            if isinstance(row, dict):
+                rows.append(row)
+            elif line.strip() and not (number == len(lines) and not line.endswith("\n")):
+                bad.append(number)
+        if bad:
+            where = ", ".join(map(str, bad[:10])) + (" ..." if len(bad) > 10 else "")
+            warnings.warn(f"{self.jsonl}: line{'s' if len(bad) > 1 else ''} {where} not a JSON object; skipped "
+                          f"({len(rows)} good rows kept)", RuntimeWarning, stacklevel=2)
         return rows
 
-    def truncate(self, step):
-        rows = [r for r in self.read() if r.get("step", 0) <= step]
-        with open(self.jsonl, "w", encoding="utf-8") as f:
-            f.writelines(json.dumps(r) + "\n" for r in rows)
+    def truncate(self, step, lines=None):
+        """Keep the first `lines` lines (None: all) and, of those, the rows at or before `step`."""
+        kept = self._lines()
+        if lines is not None:
+            kept = kept[:lines]
+        rows = [r for r in self.read(kept) if r.get("step", 0) <= step]
+        try:
+            with open(self.jsonl, "w", encoding="utf-8") as f:
+                f.writelines(json.dumps(r) + "\n" for r in rows)
+        except OSError as e:
+            raise named(e, self.jsonl) from None
+        self.lines = len(rows)
         self.write_csv(rows)
 
     def log(self, row):
-        with open(self.jsonl, "a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
+        try:
+            with open(self.jsonl, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+        except OSError as e:
+            raise named(e, self.jsonl) from None
+        self.lines += 1
 
     def write_csv(self, rows=None):
         rows = self.read() if rows is None else rows
@@ -115,8 +147,11 @@ class MetricLog:
         for r in rows:
             columns += [k for k in r if k not in columns]
         tmp = self.csv + ".tmp"
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, self.csv)
+        try:
+            with open(tmp, "w", newline="", encoding="utf-8") as f:
+                writer = csv.DictWriter(f, fieldnames=columns)
+                writer.writeheader()
+                writer.writerows(rows)
+            os.replace(tmp, self.csv)
+        except OSError as e:
+            raise named(e, self.csv) from None

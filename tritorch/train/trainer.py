@@ -29,7 +29,7 @@ from .data import build_datasets, dataset_info, eval_loader, train_loader
 from .metrics import MetricLog, Metrics, align, mode_for
 from .precision import Precision
 from .progress import Progress
-from .rundir import make_run_dir
+from .rundir import lock_run_dir, make_run_dir, unlock_run_dir
 from .validate import validate
 
 
@@ -109,26 +109,39 @@ class Trainer:
     def _open_run_dir(self):
         if self.resume_dir is not None:
             self.run_dir = self.resume_dir
-            state = ckpt.load_checkpoint(self.run_dir, "last", map_location=str(self.device))
-            self.load_state(state)
-            MetricLog(self.run_dir).truncate(self.state["step"])
+            self._lock = lock_run_dir(self.run_dir)  # a second --resume of this run stops here
+            ckpt.remove_stale_temps(self.run_dir)
+            self._resume_from(ckpt.path_for(self.run_dir, "last"))
+            MetricLog(self.run_dir).truncate(self.state["step"], self.state.get("log_lines"))
             self.echo(f"resuming {self.run_dir} from step {self.state['step']} (epoch {self.state['epoch']})")
             self._write_config()  # with this resume's overrides (e.g. more epochs), for the next one
         else:
             self.run_dir, note = make_run_dir(self.requested_run_dir or os.path.join("runs", self.name))
+            self._lock = lock_run_dir(self.run_dir)
             if note:
                 self.echo(note)
             self._write_config()
-            with open(os.path.join(self.run_dir, "data_info.json"), "w", encoding="utf-8") as f:
-                json.dump(self.info, f)
+            ckpt.write_atomic(os.path.join(self.run_dir, "data_info.json"), json.dumps(self.info), text=True)
             self.save("last")
         self.log = MetricLog(self.run_dir)
 
+    def _resume_from(self, path):
+        """Load the checkpoint at `path` into everything; CheckpointError (one line, naming the file)
+        when it is missing, unreadable, or does not fit this run."""
+        if not os.path.lexists(path):
+            raise ckpt.CheckpointError(f"{path}: no checkpoint to resume from (the run stopped before its first "
+                                       f"checkpoint); start it again: tritorch train "
+                                       f"{os.path.join(self.run_dir, 'config.yaml')}")
+        state = ckpt.load_checkpoint(path, map_location=str(self.device))
+        ckpt.load_model_state(self.model, state, path)
+        try:
+            self.load_state(state)
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as e:
+            what = f"no {e} entry" if isinstance(e, KeyError) else " ".join(str(e).split())
+            raise ckpt.CheckpointError(f"{path} cannot be resumed by this run: {what}") from None
+
     def _write_config(self):
-        tmp = os.path.join(self.run_dir, "config.yaml.tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(dump_yaml(self.config))
-        os.replace(tmp, os.path.join(self.run_dir, "config.yaml"))
+        ckpt.write_atomic(os.path.join(self.run_dir, "config.yaml"), dump_yaml(self.config), text=True)
 
     # -- state ------------------------------------------------------------------------------------
     def state_dict(self):
@@ -149,6 +162,8 @@ class Trainer:
     def save(self, name):
         if name == "last":
             self.saved_step = self.state["step"]
+        log = getattr(self, "log", None)
+        self.state["log_lines"] = log.lines if log is not None else 0  # metrics.jsonl lines this state has seen
         info = {"step": self.state["step"], "epoch": self.state["epoch"], "metrics": self.last_eval,
                 "monitor": self.monitor, "best": self.state["best"], "best_step": self.state["best_step"]}
         return ckpt.save_checkpoint(self.run_dir, name, self.state_dict(), info)
@@ -217,7 +232,16 @@ class Trainer:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C stops at once
 
     def fit(self):
-        """Train until epochs/max_steps, early stopping, Ctrl-C or a non-finite loss; return a summary."""
+        """Train until epochs/max_steps, early stopping, Ctrl-C or a non-finite loss; return a summary.
+        The run directory is locked (RUN_DIR/.lock) while it runs."""
+        self._lock = None
+        try:
+            return self._fit()
+        finally:
+            unlock_run_dir(self._lock)
+            self._lock = None
+
+    def _fit(self):
         self._open_run_dir()
         tcfg = self.config["trainer"]
         self.bar = Progress(self.total_steps, start=self.state["step"], enabled=self.show_progress)
