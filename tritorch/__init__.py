@@ -40,7 +40,7 @@ def can_cast(from_, to):
 
 
 _LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "backends", "accelerator", "jit",
-                    "hub", "onnx", "compiler")
+                    "hub", "onnx", "compiler", "multiprocessing", "version", "random", "testing")
 
 
 def __getattr__(name):
@@ -65,3 +65,9 @@ from ._compile import compile  # noqa: E402,A001
 globals().update(_LEGACY_TYPES)
 from ._ops.keyword_forms import install as _install_keyword_forms  # noqa: E402
 _install_keyword_forms(globals(), Tensor)   # axis=/keepdims= aliases and out= (PyTorch's argument parser)
+from ._tensor_device_methods import install as _install_device_methods  # noqa: E402
+_install_device_methods(Tensor)
+from ._type_info import finfo, iinfo  # noqa: E402,F401
+from ._legacy_tensor_types import set_default_tensor_type  # noqa: E402,F401
+from .amp.deprecated import get_autocast_cpu_dtype, get_autocast_gpu_dtype, is_autocast_cpu_enabled  # noqa: E402,F401
+from ._memory_format import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format  # noqa: E402,F401,E501

@@ -117,3 +117,17 @@ class Variable(metaclass=_VariableMeta):
             warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` instead.",
                           stacklevel=2)
         return data.detach().requires_grad_(bool(requires_grad))
+
+
+def set_default_tensor_type(t):
+    """Legacy ``torch.set_default_tensor_type(torch.cuda.FloatTensor)`` (or its string): sets the
+    default floating dtype and the default device, as PyTorch does."""
+    from ._global_settings import set_default_device
+    if isinstance(t, str):
+        if t not in _BY_STRING:
+            raise TypeError(f"invalid type: '{t}'")
+        t = _BY_STRING[t]
+    if not isinstance(t, tensortype) or not t.dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _dtype.set_default_dtype(t.dtype)
+    set_default_device(t._device_type)
