@@ -21,10 +21,10 @@ import contextlib
 import io
 import os
 import pickle
+import sys
 import zipfile
 from collections import OrderedDict
 
-import ml_dtypes
 import numpy as np
 
 from . import _dtype
@@ -245,6 +245,11 @@ def _place(obj, map_location, location_of, seen=None):
     if isinstance(obj, Tensor):
         saved = obj.__dict__.pop("_pt_location", "cpu")
         target = location_of(saved, map_location)
+        if target is not None and target.type == "cuda" and not _cuda_available():
+            from .serialization import SerializationError
+            raise SerializationError(f"Attempting to deserialize object on a CUDA device ({saved}) but "
+                                     "tritorch.cuda.is_available() is False. If you are running on a CPU-only "
+                                     "machine, please use tritorch.load with map_location='cpu'")
         if target is None:
             moved = map_location(obj, saved)
             return obj if moved is None else moved
@@ -257,6 +262,11 @@ def _place(obj, map_location, location_of, seen=None):
     elif isinstance(obj, tuple) and not isinstance(obj, Size):
         return type(obj)(_place(v, map_location, location_of) for v in obj) if type(obj) is tuple else obj
     return obj
+
+
+def _cuda_available():
+    from . import cuda
+    return cuda.is_available()
 
 
 # -- writing --------------------------------------------------------------------------------------------
@@ -339,11 +349,8 @@ def save_pt(obj, fh):
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
         zf.writestr("archive/data.pkl", body.getvalue())
         zf.writestr("archive/byteorder", "little")
-        for ref in pickler.storages:
-            a = ref.array
-            raw = (a.view(np.uint16) if a.dtype == ml_dtypes.bfloat16 else a).astype(a.dtype.newbyteorder("<")
-                                                                                   if a.dtype != ml_dtypes.bfloat16
-                                                                                   else "<u2").tobytes()
-            zf.writestr(f"archive/data/{ref.key}", raw)
+        for ref in pickler.storages:        # storages in little-endian byte order, as the byteorder entry says
+            a = ref.array if sys.byteorder == "little" else ref.array.byteswap()
+            zf.writestr(f"archive/data/{ref.key}", a.tobytes())
         zf.writestr("archive/version", "3\n")
         zf.writestr("archive/.data/serialization_id", os.urandom(10).hex())

@@ -149,3 +149,12 @@ def test_pytorch_reads_numpy_and_refuses_our_module_by_default(tmp_path):
     tritorch.save(_net(tritorch), tmp_path / "whole.pt")
     with pytest.raises(Exception, match="Weights only load failed"):
         torch.load(tmp_path / "whole.pt")
+
+
+def test_cuda_tensors_on_a_machine_without_cuda_need_map_location(tmp_path, monkeypatch):
+    path = tmp_path / "gpu.pt"
+    tritorch.save({"w": tritorch.ones(2, device="cuda")}, path)
+    monkeypatch.setattr(tritorch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match=r"deserialize object on a CUDA device \(cuda:0\).*map_location='cpu'"):
+        tritorch.load(path)
+    assert tritorch.load(path, map_location="cpu")["w"].tolist() == [1.0, 1.0]
