@@ -43,28 +43,28 @@ def _chunk(n, per_sample_bytes):
 
 
 class _Columns:
-    """im2col of one convolution: `get(lo, hi)` -> (hi - lo, groups, K, Ho * Wo) for samples lo:hi
-    (a view when the kernel is 1x1 with stride 1, else a copy into one reused buffer)."""
+    """im2col of one convolution: `get(lo, hi)` -> (groups, K, (hi - lo) * Ho * Wo) for samples
+    lo:hi, K = C / groups * kh * kw, copied into one reused buffer. Samples side by side along the
+    columns make each chunk one large BLAS call (many small ones each pay a thread handshake,
+    which a busy machine turns into milliseconds)."""
 
     def __init__(self, x, kh, kw, stride, padding, dilation, groups, ho, wo):
         self.n, c = x.shape[:2]
-        self.groups, self.k, self.l = groups, c // groups * kh * kw, ho * wo
-        self.direct = kh == kw == 1 and stride == (1, 1) and not any(sum(padding, ()))
-        if self.direct:
-            self.x = np.ascontiguousarray(x).reshape(self.n, groups, self.k, self.l)
-        else:
-            self.win = _windows(_pad_input(x, padding), kh, kw, stride, dilation, ho, wo)
+        self.groups, self.cg, self.kh, self.kw = groups, c // groups, kh, kw
+        self.k, self.ho, self.wo, self.l = c // groups * kh * kw, ho, wo, ho * wo
+        self.win = _windows(_pad_input(x, padding), kh, kw, stride, dilation, ho, wo)
         self.step = _chunk(self.n, groups * self.k * self.l * x.dtype.itemsize)
         self.buf = None
 
     def get(self, lo, hi):
-        if self.direct:
-            return self.x[lo:hi]
+        nb = hi - lo
         if self.buf is None:
-            self.buf = np.empty((self.step, self.groups, self.k, self.l), self.win.dtype)
-        out = self.buf[:hi - lo]
-        np.copyto(out.reshape(self.win[lo:hi].shape), self.win[lo:hi])
-        return out
+            self.buf = np.empty(self.groups * self.k * self.step * self.l, self.win.dtype)
+        out = self.buf[:self.groups * self.k * nb * self.l]
+        src = self.win[lo:hi].reshape(nb, self.groups, self.cg, self.kh, self.kw, self.ho, self.wo)
+        np.copyto(out.reshape(self.groups, self.cg, self.kh, self.kw, nb, self.ho, self.wo),
+                  src.transpose(1, 2, 3, 4, 0, 5, 6))
+        return out.reshape(self.groups, self.k, nb * self.l)
 
 
 def _geometry(hw, w_shape, stride, padding, dilation):
@@ -72,6 +72,12 @@ def _geometry(hw, w_shape, stride, padding, dilation):
     ho = _out_size(hw[0], kh, stride[0], sum(padding[0]), dilation[0])
     wo = _out_size(hw[1], kw, stride[1], sum(padding[1]), dilation[1])
     return kh, kw, ho, wo
+
+
+def _grad_columns(gg, lo, hi):
+    """g (N, groups, O / groups, L) samples lo:hi -> (groups, O / groups, (hi - lo) * L), one copy."""
+    groups, og, l = gg.shape[1:]
+    return np.ascontiguousarray(gg[lo:hi].transpose(1, 2, 0, 3)).reshape(groups, og, (hi - lo) * l)
 
 
 def conv2d(x, w, b, stride, padding, dilation, groups):
@@ -85,7 +91,8 @@ def conv2d(x, w, b, stride, padding, dilation, groups):
     y = np.empty((n, groups, o // groups, cols.l), np.result_type(xf, wf))
     for lo in range(0, n, cols.step):
         hi = min(n, lo + cols.step)
-        np.matmul(wg, cols.get(lo, hi), out=y[lo:hi])
+        yc = np.matmul(wg, cols.get(lo, hi))  # (groups, O / groups, nb * L)
+        y[lo:hi] = yc.reshape(groups, o // groups, hi - lo, cols.l).transpose(2, 0, 1, 3)
     y = y.reshape(n, o, ho, wo)
     if b is not None:
         y += _up(b)[:, None, None]
@@ -94,7 +101,7 @@ def conv2d(x, w, b, stride, padding, dilation, groups):
 
 def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
     """d(conv2d)/d(x) for output gradient g (N, O, Ho, Wo): (N, C, H, W). Per chunk: one matmul
-    to the column gradient, then one strided add per kernel tap (kh * kw numpy ops)."""
+    to the column gradient, then one strided add per kernel tap (col2im, kh * kw numpy ops)."""
     gf, wf = _up(g), _up(w)
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
@@ -102,35 +109,31 @@ def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
     (pt, pb), (pl, pr) = padding
     sh, sw = stride
     dh, dw = dilation
-    # columns ordered (tap, channel): each tap's gradient is one contiguous (Cg, Ho * Wo) block
+    # columns ordered (tap, channel): each tap's gradient is one contiguous (Cg, nb, Ho, Wo) block
     wt = wf.reshape(groups, o // groups, cg, kh * kw).transpose(0, 3, 2, 1).reshape(groups, kh * kw * cg, o // groups)
     wt = wt.astype(gf.dtype, copy=False)
     gg = gf.reshape(n, groups, o // groups, ho * wo)
     # rows/cols a window can reach past the padded input (stride leftovers) get dropped below
     hp = max(h + pt + pb, (ho - 1) * sh + (kh - 1) * dh + 1)
     wp = max(wd + pl + pr, (wo - 1) * sw + (kw - 1) * dw + 1)
-    direct = kh == kw == 1 and stride == (1, 1) and hp == h and wp == wd
     gx = np.empty((n, groups * cg, h, wd), gf.dtype)
     step = _chunk(n, (groups * cg * kh * kw * ho * wo + groups * cg * hp * wp) * gf.itemsize)
-    pad = None if direct else np.empty((step, groups, cg, hp, wp), gf.dtype)
+    pad = np.empty(groups * cg * step * hp * wp, gf.dtype)
     for lo in range(0, n, step):
-        hi = min(n, lo + step)
-        gcols = np.matmul(wt, gg[lo:hi]).reshape(hi - lo, groups, kh * kw, cg, ho, wo)
-        if direct:
-            gx[lo:hi] = gcols.reshape(hi - lo, groups * cg, h, wd)
-            continue
-        acc = pad[:hi - lo]
+        nb = min(n, lo + step) - lo
+        gcols = np.matmul(wt, _grad_columns(gg, lo, lo + nb)).reshape(groups, kh * kw, cg, nb, ho, wo)
+        acc = pad[:groups * cg * nb * hp * wp].reshape(groups, cg, nb, hp, wp)
         acc.fill(0)
         for i in range(kh):
             for j in range(kw):
-                acc[..., i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw] += gcols[:, :, i * kw + j]
-        gx[lo:hi] = acc.reshape(hi - lo, groups * cg, hp, wp)[:, :, pt:pt + h, pl:pl + wd]
+                acc[..., i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw] += gcols[:, i * kw + j]
+        gx[lo:lo + nb] = acc[..., pt:pt + h, pl:pl + wd].transpose(2, 0, 1, 3, 4).reshape(nb, groups * cg, h, wd)
     return gx.astype(g.dtype, copy=False)
 
 
 def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
     """d(conv2d)/d(w) for output gradient g (N, O, Ho, Wo) and input x (N, C, H, W): weight_shape.
-    Per chunk: the columns of x, then one batched matmul summed over the chunk's samples."""
+    Per chunk: the columns of x, then one (O, nb * L) @ (nb * L, K) matmul per group."""
     gf, xf = _up(g), _up(x)
     n, o, ho, wo = g.shape
     kh, kw = weight_shape[2:]
@@ -139,7 +142,5 @@ def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
     gw = np.zeros((groups, o // groups, cols.k), gf.dtype)
     for lo in range(0, n, cols.step):
         hi = min(n, lo + cols.step)
-        c = cols.get(lo, hi)
-        for s in range(hi - lo):  # one (O, L) @ (L, K) matmul per sample, accumulated in place
-            gw += np.matmul(gg[lo + s], c[s].transpose(0, 2, 1))
+        gw += np.matmul(_grad_columns(gg, lo, hi), cols.get(lo, hi).transpose(0, 2, 1))
     return gw.reshape(weight_shape).astype(g.dtype, copy=False)
