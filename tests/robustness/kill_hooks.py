@@ -1,12 +1,12 @@
 """`python kill_hooks.py ARGS` = `tritorch ARGS`, with a SIGKILL at a chosen moment (the environment):
 
+    KILL_AT_STEP=7              when optimizer step 7 begins (its forward and backward done, no update yet)
     KILL_AFTER_ROW=val/loss:1   right after the 1st metrics row holding "val/loss" is written (and before
                                 the checkpoint that follows it)
     KILL_IN_SAVE=3              after the 3rd temp file of checkpoints/last is written and synced, before
                                 its rename (a save killed mid-write leaves .last.safetensors.PID.tmp)
 
 The moments are counted in events, not seconds, so a test does not depend on the machine's speed.
-(TRITORCH_TEST_KILL_AT, a kill at the Nth training forward, is in tests/train/killable.py.)
 """
 import os
 import signal
@@ -14,6 +14,16 @@ import sys
 
 
 def _install():
+    if os.environ.get("KILL_AT_STEP"):
+        from tritorch.train.trainer import Trainer
+        real_step = Trainer._optimizer_step
+
+        def optimizer_step(self, clip):
+            if self.state["step"] + 1 == int(os.environ["KILL_AT_STEP"]):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real_step(self, clip)
+
+        Trainer._optimizer_step = optimizer_step
     if os.environ.get("KILL_AFTER_ROW"):
         from tritorch.train import metrics
         key, n = os.environ["KILL_AFTER_ROW"].rsplit(":", 1)

@@ -1,8 +1,8 @@
 """Kill and resume: SIGKILLs at a random step, right after an epoch-end validation row, and in the middle
 of a checkpoint write; each resumed run ends with the uninterrupted run's weights (bitwise) and metrics
 rows (each once). Also: metrics.jsonl with a bad line, and stale temp files. No moment is timed: kills
-happen at a counted training step or event (tests/train/killable.py, kill_hooks.py). The killed runs
-are real processes; the reference and the resumes run in this one (fast)."""
+happen at a counted training step or event (kill_hooks.py). The killed runs are real processes; the
+reference and the resumes run in this one (fast)."""
 import json
 import os
 import signal
@@ -20,29 +20,23 @@ from tritorch.train.metrics import MetricLog
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-TRAIN_TESTS = os.path.join(REPO, "tests", "train")  # killable.py: a model that SIGKILLs at its Nth forward
 
-# ~10 batches per epoch, 24 steps: validation rows at each epoch end (steps 10, 20, 24), checkpoints
-# every 4 steps and at each epoch end; dropout, so the RNG state must come back too.
+# 10 batches per epoch, 24 steps: validation rows at each epoch end (steps 10, 20, 24), checkpoints every
+# 5 steps and at each epoch end (so step 10 is checkpointed just BEFORE its validation row is written, and
+# again after it); dropout, so the RNG state must come back too.
 CONFIG = {
-    "imports": ["killable"],
     "seed": 5, "device": "cpu",
     "data": {"dataset": {"type": "Digits", "flatten": True}, "val_fraction": 0.15, "batch_size": 128},
-    "model": {"type": "killable.KillableMLP", "hidden": 16, "p": 0.2},
+    "model": {"type": "Sequential", "layers": [
+        {"type": "Linear", "in_features": 64, "out_features": 16}, {"type": "ReLU"}, {"type": "Dropout", "p": 0.2},
+        {"type": "Linear", "in_features": 16, "out_features": 10}]},
     "optimizer": {"type": "AdamW", "lr": 3e-3},
     "scheduler": {"type": "CosineAnnealingLR", "T_max": 24, "warmup_steps": 3},
-    "trainer": {"max_steps": 24, "checkpoint_every": 4, "log_every": 1, "limit_eval_batches": 1,
+    "trainer": {"max_steps": 24, "checkpoint_every": 5, "log_every": 1, "limit_eval_batches": 1,
                 "progress": False},
     "metrics": ["loss", "accuracy"],
 }
 STEPS = 24
-
-
-@pytest.fixture(scope="module", autouse=True)
-def killable_importable():
-    sys.path.insert(0, TRAIN_TESTS)
-    yield
-    sys.path.remove(TRAIN_TESTS)
 
 
 def _main(*args):
@@ -53,7 +47,7 @@ def _main(*args):
 
 def _run(*args, **env):
     """`tritorch ARGS` in a fresh process (through kill_hooks.py); CompletedProcess."""
-    full = dict(os.environ, PYTHONPATH=os.pathsep.join([TRAIN_TESTS, REPO]), **{k: str(v) for k, v in env.items()})
+    full = dict(os.environ, PYTHONPATH=REPO, **{k: str(v) for k, v in env.items()})
     full.pop("TRITON_INTERPRET", None)
     return subprocess.run([sys.executable, os.path.join(HERE, "kill_hooks.py"), *map(str, args)], cwd=REPO, env=full,
                           capture_output=True, text=True, timeout=600)  # a hang guard, not a speed limit
@@ -99,8 +93,8 @@ def reference(config, tmp_path_factory):
 
 def test_sigkill_at_a_random_step_then_resume_gives_the_uninterrupted_run(config, reference, tmp_path, rng):
     run = tmp_path / "run"
-    step = int(rng.integers(1, STEPS + 1))  # the training forward (= step) that never finishes
-    out = _run("train", config, "--output-dir", run, TRITORCH_TEST_KILL_AT=step)
+    step = int(rng.integers(1, STEPS + 1))  # the step that never finishes
+    out = _run("train", config, "--output-dir", run, KILL_AT_STEP=step)
     assert out.returncode == -signal.SIGKILL, out.stderr
     saved = json.load(open(run / "checkpoints" / "last.json"))["step"]
     assert saved < step and max(r["step"] for r in _rows(run)) == step - 1
@@ -113,6 +107,7 @@ def test_a_kill_right_after_an_epoch_end_validation_row_does_not_duplicate_it(co
     out = _run("train", config, "--output-dir", run, KILL_AFTER_ROW="val/loss:1")  # the step-10 row, then SIGKILL
     assert out.returncode == -signal.SIGKILL, out.stderr
     assert [r["step"] for r in _rows(run) if "val/loss" in r] == [10]  # written, but no checkpoint knows it
+    assert json.load(open(run / "checkpoints" / "last.json"))["step"] == 10  # saved at step 10, before the row
     assert _main("train", "--resume", run) == 0
     _assert_same_run(reference, run)
 
@@ -120,7 +115,7 @@ def test_a_kill_right_after_an_epoch_end_validation_row_does_not_duplicate_it(co
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to name the file being synced")
 def test_a_save_killed_mid_write_leaves_no_temp_file_after_resume(config, reference, tmp_path, capsys):
     run = tmp_path / "run"
-    killed = _run("train", config, "--output-dir", run, KILL_IN_SAVE=3)  # saves of last: step 0, 4, (killed) 8
+    killed = _run("train", config, "--output-dir", run, KILL_IN_SAVE=3)  # saves of last: step 0, 5, (killed) 10
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     folder = run / "checkpoints"
     stale = [n for n in os.listdir(folder) if n.endswith(".tmp")]
@@ -132,7 +127,7 @@ def test_a_save_killed_mid_write_leaves_no_temp_file_after_resume(config, refere
         live.write_bytes(b"in progress")
         capsys.readouterr()
         assert _main("train", "--resume", run) == 0
-        assert "from step 4" in capsys.readouterr().out
+        assert "from step 5" in capsys.readouterr().out
         assert [n for n in os.listdir(folder) if n.endswith(".tmp")] == [live.name]
     finally:
         other.communicate(b"")
