@@ -124,3 +124,16 @@ def test_text_classification_encode_custom_tokenizer_and_signed_labels(tmp_path)
     assert ids.tolist() == [ds.vocab["c"], ds.vocab["A-B"], 1] and length == 3
     with pytest.raises(ValueError, match="tokenizer should be 'word', 'char' or a callable"):
         TextClassification(path, "text", "label", tokenizer="bpe")
+
+
+def test_chartext_missing_file_falls_back_to_the_embedded_corpus_only_when_asked(tmp_path):
+    missing = tmp_path / "nope.txt"
+    with pytest.raises(FileNotFoundError):
+        CharText(missing, block_size=8)
+    with pytest.warns(UserWarning, match="using the embedded corpus"):
+        ds = CharText(missing, block_size=8, if_missing="embedded")
+    assert ds.vocab == CharText(block_size=8).vocab
+    missing.write_text("abcabcabcabcabcabc")
+    assert CharText(missing, block_size=4, if_missing="embedded").vocab == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="if_missing"):
+        CharText(missing, block_size=4, if_missing="maybe")

@@ -122,8 +122,8 @@ def test_sentiment_configs_run(tmp_path, sentiment_files, config, fmt):
 
 def test_char_transformer_runs_on_the_embedded_corpus_then_generates(tmp_path):
     run = tmp_path / "char"
-    out = cli("train", "configs/char_transformer.yaml", *SHRINK, "data.dataset.block_size=16", "model.d_model=32",
-              "model.num_layers=1", "data.batch_size=8", "--output-dir", str(run))
+    out = cli("train", "configs/char_transformer.yaml", *SHRINK, "data.dataset.path=null", "data.dataset.block_size=16",
+              "model.d_model=32", "model.num_layers=1", "data.batch_size=8", "--output-dir", str(run))
     assert out.returncode == 0, out.stderr
     table = _summary(out.stdout)
     assert float(table["val/perplexity"]) == pytest.approx(np.exp(float(table["val/loss"])), rel=1e-3)

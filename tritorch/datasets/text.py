@@ -10,6 +10,7 @@ import collections
 import csv
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,8 @@ class CharText(Dataset):
         train (bool, optional): the train split, else the val split. Default: ``True``.
         split (str, optional): ``'train'`` or ``'val'``; overrides ``train`` when given.
         text (str, optional): the text itself instead of a file.
+        if_missing (str, keyword): ``'error'`` (default: a missing `path` raises) or ``'embedded'``
+            (a missing `path` falls back to the embedded corpus, with a warning).
 
     Attributes:
         vocab / itos (list of str): id -> character.  stoi (dict): character -> id.  vocab_size (int).
@@ -50,7 +53,13 @@ class CharText(Dataset):
         ('hell', 'ello')
     """
 
-    def __init__(self, path=None, block_size=128, train=True, split=None, *, text=None, encoding="utf-8"):
+    def __init__(self, path=None, block_size=128, train=True, split=None, *, text=None, encoding="utf-8",
+                 if_missing="error"):
+        if if_missing not in ("error", "embedded"):
+            raise ValueError(f"if_missing should be 'error' or 'embedded', but got if_missing={if_missing!r}")
+        if text is None and path is not None and if_missing == "embedded" and not Path(path).is_file():
+            warnings.warn(f"CharText: {path} not found; using the embedded corpus instead", stacklevel=2)
+            path = None
         if text is None:
             text = Path(path).read_text(encoding=encoding) if path is not None else _embedded_corpus()
         split = split if split is not None else ("train" if train else "val")
