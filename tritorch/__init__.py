@@ -40,7 +40,8 @@ def can_cast(from_, to):
 
 
 _LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "backends", "accelerator", "jit",
-                    "hub", "onnx", "compiler", "multiprocessing", "version", "random", "testing")
+                    "hub", "onnx", "compiler", "multiprocessing", "version", "random", "testing",
+                    "distributions")
 
 
 def __getattr__(name):
