@@ -6,12 +6,13 @@ holds plain values that `tritorch.save` stores.
 """
 from .combine import ChainedScheduler, SequentialLR
 from .cyclic import CosineAnnealingLR, OneCycleLR
-from .decay import ConstantLR, ExponentialLR, LambdaLR, LinearLR, MultiplicativeLR, MultiStepLR, StepLR
+from .decay import ConstantLR, ExponentialLR, LambdaLR, LinearLR, MultiplicativeLR, MultiStepLR, PolynomialLR, StepLR
 from .plateau import ReduceLROnPlateau
+from .restarts import CosineAnnealingWarmRestarts, CyclicLR
 from .scheduler import LRScheduler
 
 _LRScheduler = LRScheduler  # PyTorch's old name
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
            "MultiplicativeLR", "LinearLR", "ConstantLR", "OneCycleLR", "SequentialLR", "ChainedScheduler",
-           "ReduceLROnPlateau"]
+           "ReduceLROnPlateau", "PolynomialLR", "CyclicLR", "CosineAnnealingWarmRestarts"]

@@ -218,3 +218,35 @@ class MultiplicativeLR(_LambdaScheduler):
             return [group["lr"] * lmbda(self.last_epoch)
                     for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
         return _current(self)
+
+
+class PolynomialLR(LRScheduler):
+    r"""Decay each group's lr polynomially to 0 over `total_iters` epochs:
+    :math:`\eta_t = \eta_0 (1 - \min(t, T)/T)^{p}` (chainable form, as PyTorch).
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        total_iters (int, optional): :math:`T`. Default: ``5``.
+        power (float, optional): :math:`p`. Default: ``1.0``.
+        last_epoch (int, optional): Default: ``-1``.
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        _warn_get_lr_called_within_step(self)
+        if self.last_epoch == 0 or self.last_epoch > self.total_iters:
+            return _current(self)
+        factor = ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)
+                  ) ** self.power
+        return [lr * factor for lr in _current(self)]
+
+    def _get_closed_form_lr(self):
+        return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+                for base_lr in self.base_lrs]
+
+
+__all__ += ["PolynomialLR"]
