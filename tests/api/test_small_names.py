@@ -112,3 +112,16 @@ def test_sdpa_kernel_selects_reported_backends():
     with pytest.raises(ValueError):
         with sdpa_kernel([]):
             pass
+
+
+def test_resize_like_pytorch():
+    oracle = pytest.importorskip("torch")
+    for lib in (torch, oracle):
+        x = lib.arange(6.0)
+        assert x.resize_(2, 2) is x and x.tolist() == [[0.0, 1.0], [2.0, 3.0]]
+        y = lib.arange(4.0).resize_(3, 2)
+        assert tuple(y.shape) == (3, 2) and y[:2].tolist() == [[0.0, 1.0], [2.0, 3.0]]
+        assert tuple(lib.empty(5).resize_(0).shape) == (0,)
+        assert tuple(lib.ones(2, 3).resize_as_(lib.ones(3)).shape) == (3,)
+        with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+            lib.ones(2, requires_grad=True).resize_(3)

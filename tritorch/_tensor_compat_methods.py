@@ -1,7 +1,7 @@
-"""Tensor attributes about where a tensor lives that PyTorch programs query: ``get_device()``,
-``is_cpu``, ``is_mps``/``is_xpu``/``is_meta`` (False: tritorch has none of those devices),
-``is_sparse``/``is_quantized`` and ``is_complex()`` (False: no such tensors), ``pin_memory()`` /
-``is_pinned()`` and the legacy ``new(...)`` constructor."""
+"""Tensor methods PyTorch programs call that sit outside the op library: where a tensor lives
+(``get_device()``, ``is_cpu``, ``is_mps``/``is_xpu``/``is_meta`` -- False: tritorch has none of those
+devices -- ``is_sparse``/``is_quantized``/``is_complex()``, ``pin_memory()``/``is_pinned()``) and the
+legacy ``new(...)`` constructor and ``resize_``/``resize_as_``."""
 
 __all__ = ["install"]
 
@@ -32,7 +32,33 @@ def new(self, *args, **kwargs):
     return types[f"{_STEM_OF[self.dtype.name]}Tensor"](*args, **kwargs)
 
 
+def resize_(self, *sizes, memory_format=None):
+    """Give the tensor shape ``sizes`` in place, keeping its first elements in row-major order; new
+    elements are zeros (PyTorch: uninitialised). Refused on a tensor that requires grad, as in PyTorch."""
+    from ._ops._util import size_args
+    from ._ops.creation import zeros
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = size_args(sizes)
+    n = 1
+    for s in shape:
+        n *= s
+    flat = self.detach().reshape(-1)
+    out = zeros(n, dtype=self.dtype, device=self.device)
+    keep = min(n, flat.numel())
+    if keep:
+        out[:keep] = flat[:keep]
+    self.data = out.reshape(shape)
+    return self
+
+
+def resize_as_(self, the_template, memory_format=None):
+    return resize_(self, *the_template.shape)
+
+
 def install(tensor_cls):
+    tensor_cls.resize_ = resize_
+    tensor_cls.resize_as_ = resize_as_
     tensor_cls.get_device = get_device
     tensor_cls.pin_memory = pin_memory
     tensor_cls.is_pinned = is_pinned
