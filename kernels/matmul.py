@@ -38,8 +38,15 @@ def matmul_configs():
     return [c for c in configs if keep_config(c)]
 
 
+HOPPER_SHARED = 232448  # bytes of shared memory a block may opt in to on sm_90, the most of any target
+
+
 def keep_config(config):
-    """Prune configs that waste registers or shared memory on Hopper-class GPUs."""
+    """Prune configs that waste registers or shared memory on Hopper-class GPUs, and those whose
+    pipelined 16-bit A and B tiles (``num_stages * (BLOCK_M + BLOCK_N) * BLOCK_K * 2`` bytes) can never
+    fit (e.g. 128x256x64 with 5 stages: 245,760 B)."""
+    if config["num_stages"] * (config["BLOCK_M"] + config["BLOCK_N"]) * config["BLOCK_K"] * 2 > HOPPER_SHARED:
+        return False
     tile = config["BLOCK_M"] * config["BLOCK_N"]
     if tile >= 256 * 128 and config["num_warps"] < 8:
         return False
@@ -93,8 +100,11 @@ def _matmul_fwd(a_ptr, b_ptr, c_ptr, bias_ptr, res_ptr, z_ptr,
     offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
     offs_k = tl.arange(0, BLOCK_K)
     batch = pid_b.to(tl.int64)
-    a_ptrs = a_ptr + batch * stride_ab + offs_m[:, None] * stride_am + offs_k[None, :] * stride_ak
-    b_ptrs = b_ptr + batch * stride_bb + offs_k[:, None] * stride_bk + offs_n[None, :] * stride_bn
+    # int64 row and column offsets: rows * stride passes 2^31 for an LM head's (tokens, vocab) output
+    # or a transposed (K, N) weight view with K * N >= 2^31 (int32 products would wrap silently).
+    rows, cols = offs_m.to(tl.int64), offs_n.to(tl.int64)
+    a_ptrs = a_ptr + batch * stride_ab + rows[:, None] * stride_am + offs_k[None, :] * stride_ak
+    b_ptrs = b_ptr + batch * stride_bb + offs_k[:, None] * stride_bk + cols[None, :] * stride_bn
     acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
     for k in range(0, tl.cdiv(K, BLOCK_K)):
         k_left = K - k * BLOCK_K
@@ -109,16 +119,16 @@ def _matmul_fwd(a_ptr, b_ptr, c_ptr, bias_ptr, res_ptr, z_ptr,
 
     mask = (offs_m[:, None] < M) & (offs_n[None, :] < N)
     if HAS_BIAS:
-        bias = tl.load(bias_ptr + offs_n * stride_bias, mask=offs_n < N, other=0.0)
+        bias = tl.load(bias_ptr + cols * stride_bias, mask=offs_n < N, other=0.0)
         acc += bias.to(tl.float32)[None, :]
     if SAVE_Z:
-        z_ptrs = z_ptr + batch * stride_zb + offs_m[:, None] * stride_zm + offs_n[None, :] * stride_zn
+        z_ptrs = z_ptr + batch * stride_zb + rows[:, None] * stride_zm + cols[None, :] * stride_zn
         tl.store(z_ptrs, acc.to(z_ptr.dtype.element_ty), mask=mask)
     acc = apply_activation(acc, ACTIVATION)
     if HAS_RESIDUAL:
-        r_ptrs = res_ptr + batch * stride_rb + offs_m[:, None] * stride_rm + offs_n[None, :] * stride_rn
+        r_ptrs = res_ptr + batch * stride_rb + rows[:, None] * stride_rm + cols[None, :] * stride_rn
         acc += tl.load(r_ptrs, mask=mask, other=0.0).to(tl.float32)
-    c_ptrs = c_ptr + batch * stride_cb + offs_m[:, None] * stride_cm + offs_n[None, :] * stride_cn
+    c_ptrs = c_ptr + batch * stride_cb + rows[:, None] * stride_cm + cols[None, :] * stride_cn
     tl.store(c_ptrs, acc.to(c_ptr.dtype.element_ty), mask=mask)
 
 

@@ -23,19 +23,23 @@ BLOCK_M = BLOCK_N = BLOCK_K = 16
 def _matmul_exact(a_ptr, b_ptr, c_ptr, M, N, K, stride_ab, stride_am, stride_ak, stride_bb, stride_bk, stride_bn,
                   stride_cb, stride_cm, stride_cn, ACC: tl.constexpr,
                   BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
-    """c_ptr[b, m, n] = sum_k a_ptr[b, m, k] * b_ptr[b, k, n]; grid (tiles of M, tiles of N, batch)."""
-    offs_m = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
-    offs_n = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)
-    batch = tl.program_id(2).to(tl.int64)
+    """c_ptr[b, m, n] = sum_k a_ptr[b, m, k] * b_ptr[b, k, n]; a 1-D grid of batch x N tiles x M tiles
+    (dims 1 and 2 of a grid stop at 65,535: a batch of 70,000 would not launch); int64 offsets."""
+    pid = tl.program_id(0)
+    tiles_m, tiles_n = tl.cdiv(M, BLOCK_M), tl.cdiv(N, BLOCK_N)
+    offs_m = (pid % tiles_m) * BLOCK_M + tl.arange(0, BLOCK_M)
+    offs_n = ((pid // tiles_m) % tiles_n) * BLOCK_N + tl.arange(0, BLOCK_N)
+    batch = (pid // (tiles_m * tiles_n)).to(tl.int64)
+    rows, cols = offs_m.to(tl.int64), offs_n.to(tl.int64)
     acc = tl.zeros((BLOCK_M, BLOCK_N), ACC)
     for k in range(0, K, BLOCK_K):
         offs_k = k + tl.arange(0, BLOCK_K)
-        a = tl.load(a_ptr + batch * stride_ab + offs_m[:, None] * stride_am + offs_k[None, :] * stride_ak,
+        a = tl.load(a_ptr + batch * stride_ab + rows[:, None] * stride_am + offs_k[None, :] * stride_ak,
                     mask=(offs_m[:, None] < M) & (offs_k[None, :] < K), other=0).to(ACC)
-        b = tl.load(b_ptr + batch * stride_bb + offs_k[:, None] * stride_bk + offs_n[None, :] * stride_bn,
+        b = tl.load(b_ptr + batch * stride_bb + offs_k[:, None] * stride_bk + cols[None, :] * stride_bn,
                     mask=(offs_k[:, None] < K) & (offs_n[None, :] < N), other=0).to(ACC)
         acc += tl.sum(a[:, :, None] * b[None, :, :], axis=1)
-    tl.store(c_ptr + batch * stride_cb + offs_m[:, None] * stride_cm + offs_n[None, :] * stride_cn,
+    tl.store(c_ptr + batch * stride_cb + rows[:, None] * stride_cm + cols[None, :] * stride_cn,
              acc.to(c_ptr.dtype.element_ty), mask=(offs_m[:, None] < M) & (offs_n[None, :] < N))
 
 
@@ -54,7 +58,7 @@ def matmul_exact(a, b):
     c = out.reshape(-1, M, N)
     acc = tl.float64 if a.dtype == np.float64 else tl.int64
     prepare_launch()
-    grid = (triton.cdiv(M, BLOCK_M), triton.cdiv(N, BLOCK_N), c.shape[0])
+    grid = (triton.cdiv(M, BLOCK_M) * triton.cdiv(N, BLOCK_N) * c.shape[0],)
     _matmul_exact[grid](a, b, c, M, N, K, *a.strides, *b.strides, *c.strides, ACC=acc,
                         BLOCK_M=BLOCK_M, BLOCK_N=BLOCK_N, BLOCK_K=BLOCK_K)
     return out

@@ -1,0 +1,60 @@
+"""Index arithmetic past 2^31 and grids past 65,535, exercised in the interpreter (which wraps int32
+like the GPU) on views with huge strides over lazily allocated host memory: only the few elements
+touched are ever paged in."""
+import importlib
+
+import ml_dtypes
+import numpy as np
+
+from tritorch.cuda import DeviceArray, empty, to_device
+
+matmul = importlib.import_module("tritorch.kernels.matmul").matmul
+matmul_exact = importlib.import_module("tritorch.kernels.matmul_exact").matmul_exact
+
+STRIDE = 2**30 + 16  # < 2^31, so Triton passes it as int32; row 2 starts past 2^31 elements
+
+
+def huge_rows(rows, cols, dtype):
+    """A (rows, cols) view with row stride STRIDE: row 2 sits 2^31 + 32 elements in."""
+    storage = empty(((rows - 1) * STRIDE + cols,), dtype).storage
+    return DeviceArray(storage, (rows, cols), dtype, strides=(STRIDE, 1))
+
+
+def test_matmul_output_offsets_past_2_31_elements(rng):
+    a = rng.standard_normal((3, 16)).astype(np.float16)
+    b = rng.standard_normal((16, 16)).astype(np.float16)
+    out = huge_rows(3, 16, np.float16)
+    config = dict(BLOCK_M=16, BLOCK_N=16, BLOCK_K=16, GROUP_M=1, num_warps=4, num_stages=1)
+    matmul(to_device(a), to_device(b), out=out, config=config)
+    got = np.stack([out[i].numpy() for i in range(3)]).astype(np.float64)
+    np.testing.assert_allclose(got, a.astype(np.float64) @ b, rtol=1e-2, atol=1e-2)
+
+
+def test_matmul_reads_a_weight_view_past_2_31_elements(rng):
+    """``x @ W.T`` where W's rows are STRIDE apart: column n of W.T starts at n * STRIDE."""
+    x = rng.standard_normal((4, 16)).astype(ml_dtypes.bfloat16)
+    w = huge_rows(3, 16, ml_dtypes.bfloat16)
+    rows = rng.standard_normal((3, 16)).astype(ml_dtypes.bfloat16)
+    for i in range(3):
+        w[i].copy_(rows[i])
+    config = dict(BLOCK_M=16, BLOCK_N=16, BLOCK_K=16, GROUP_M=1, num_warps=4, num_stages=1)
+    got = matmul(to_device(x), w.T, config=config).numpy().astype(np.float64)
+    np.testing.assert_allclose(got, x.astype(np.float64) @ rows.astype(np.float64).T, rtol=2e-2, atol=2e-2)
+
+
+def test_matmul_exact_folds_batch_and_tiles_into_grid_dim_0(rng, monkeypatch):
+    """Grid dims 1 and 2 stop at 65,535 on a GPU (a batch of 70,000 would not launch): the batch and
+    both tile indices are folded into dim 0, whose limit is 2^31 - 1."""
+    module = importlib.import_module("tritorch.kernels.matmul_exact")
+    grids, kernel = [], module._matmul_exact
+
+    class Recorder:
+        def __getitem__(self, grid):
+            grids.append(grid)
+            return kernel[grid]
+
+    monkeypatch.setattr(module, "_matmul_exact", Recorder())
+    a = rng.integers(-9, 9, (3, 40, 5)).astype(np.int64)
+    b = rng.integers(-9, 9, (3, 5, 70)).astype(np.int64)
+    np.testing.assert_array_equal(matmul_exact(to_device(a), to_device(b)).numpy(), a @ b)
+    assert len(grids) == 1 and len(grids[0]) == 1
