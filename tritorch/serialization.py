@@ -80,7 +80,8 @@ class _Encoder:
             return {"$device": str(obj)}
         where = "".join(f"[{p!r}]" for p in path)
         raise TypeError(f"tritorch.save cannot store an object of type {type(obj).__name__} at obj{where}: only "
-                        "tensors, dicts, lists, tuples, int, float, str, bool and None can be saved (no pickle)")
+                        "tensors, dicts, lists, tuples, int, float, str, bool and None go into safetensors; save to "
+                        "a .pt path (PyTorch's pickle format, loaded with weights_only=False) for other objects")
 
     def tensor(self, t, path):
         a = t._b.to_numpy(t._data)                          # a host copy for cuda tensors
