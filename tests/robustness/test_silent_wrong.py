@@ -17,7 +17,8 @@ import tritorch
 from tritorch import cuda
 from tritorch.cuda import DeviceIndexError
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+              pytest.mark.filterwarnings("ignore:Initializing zero-element tensors:UserWarning")]
 
 inf, nan = float("inf"), float("nan")
 DEVICES = ["cpu", "cuda"]
@@ -26,8 +27,8 @@ DEVICES = ["cpu", "cuda"]
 class Raises:
     """An expected error: its type and its message (the whole of it)."""
 
-    def __init__(self, kind, message, deferred_on_cuda=False):
-        self.kind, self.message, self.deferred_on_cuda = kind, message, deferred_on_cuda
+    def __init__(self, kind, message, deferred_on_cuda=False, prefix=False):
+        self.kind, self.message, self.deferred_on_cuda, self.prefix = kind, message, deferred_on_cuda, prefix
 
     def __repr__(self):
         return f"{self.kind.__name__}({self.message!r})"
@@ -61,7 +62,8 @@ def _check(fn, m, device, want):
             return
         with pytest.raises(want.kind) as info:
             fn(m, device)
-        assert str(info.value) == want.message, (str(info.value), want.message)
+        got = str(info.value)[:len(want.message)] if want.prefix else str(info.value)
+        assert got == want.message, (str(info.value), want.message)
         assert type(info.value).__name__ == want.kind.__name__
         return
     got = _host(fn(m, device))
@@ -319,6 +321,58 @@ CASES = {
     # -- messages --------------------------------------------------------------------------------------------
     "Linear on int64 input": (lambda m, d: m.nn.Linear(3, 2).to(d)(m.ones(1, 3, dtype=m.long, device=d)),
                               Raises(RuntimeError, "mat1 and mat2 must have the same dtype, but got Long and Float")),
+    # -- siblings found by probing the same patterns across the API ----------------------------------------
+    "reshape (2.0,)": (lambda m, d: m.ones(2, device=d).reshape((2.0,)),
+                       Raises(TypeError, "reshape(): argument 'shape' (position 1) must be tuple of ints, but found "
+                                         "element of type float at pos 0")),
+    "reshape 2.5": (lambda m, d: m.ones(2, device=d).reshape(2.5),
+                    Raises(TypeError, "reshape(): argument 'shape' (position 1) must be tuple of ints, not float")),
+    "view -2": (lambda m, d: m.ones(4, device=d).view(-2, 2),
+                Raises(RuntimeError, "invalid shape dimension -2 at index 0 of shape [-2, 2]")),
+    "norm float16 squares past 65504": (lambda m, d: m.full((100,), 300.0, dtype=m.float16, device=d).norm(), 3000.0),
+    "norm 3 float16": (lambda m, d: m.full((100,), 300.0, dtype=m.float16, device=d).norm(3), 1392.0),
+    "bernoulli p 1.5": (lambda m, d: m.ones(2, device=d).bernoulli_(1.5),
+                        Raises(RuntimeError, "bernoulli_ expects p to be in [0, 1], but got p=1.5")),
+    "bernoulli probs 1.5": (lambda m, d: m.bernoulli(t(m, d, [0.5, 1.5])),
+                            Raises(RuntimeError, "Expected p_in >= 0 && p_in <= 1 to be true, but got false.",
+                                   prefix=True), ["cpu"]),
+    "normal std -1": (lambda m, d: m.normal(0.0, -1.0, (2,)),
+                      Raises(RuntimeError, "normal expects std >= 0.0, but found std -1")),
+    "normal_ std -1": (lambda m, d: m.ones(2, device=d).normal_(0.0, -1.0),
+                       Raises(RuntimeError, "normal expects std >= 0.0, but found std -1")),
+    "normal tensor std -1": (lambda m, d: m.normal(m.zeros(2, device=d), t(m, d, [-1.0, 1.0])),
+                             Raises(RuntimeError, "normal expects all elements of std >= 0.0"), ["cpu"]),
+    "diag 3-d": (lambda m, d: m.ones(2, 2, 2, device=d).diag(),
+                 Raises(RuntimeError, "diag(): Supports 1D or 2D tensors. Got 3D")),
+    "scatter src smaller than index": (lambda m, d: m.zeros(3, device=d).scatter(0, idx(m, d, [0, 1, 2]),
+                                                                                 t(m, d, [1.0])),
+                                       Raises(RuntimeError, "Expected index [3] to be no larger than self [3] apart "
+                                                            "from dimension 0 and to be no larger size than src [1]")),
+    "scatter_add src dtype": (lambda m, d: m.zeros(3, device=d).scatter_add(0, idx(m, d, [0]),
+                                                                            m.ones(1, dtype=m.float64, device=d)),
+                              Raises(RuntimeError, "scatter(): Expected self.dtype to be equal to src.dtype")),
+    "index_add source too short": (lambda m, d: m.zeros(3, device=d).index_add(0, idx(m, d, [0, 1]), t(m, d, [1.0])),
+                                   Raises(RuntimeError, "index_add_(): Number of indices (2) should be equal to "
+                                                        "source.size(dim): (1), for dim: 0")),
+    "index_add source dtype": (lambda m, d: m.zeros(3, device=d).index_add(0, idx(m, d, [0]),
+                                                                           m.ones(1, dtype=m.float64, device=d)),
+                               Raises(RuntimeError, "index_add_(): self (Float) and source (Double) must have the "
+                                                    "same scalar type")),
+    "one_hot of nothing": (lambda m, d: F(m).one_hot(m.tensor([], dtype=m.long, device=d)),
+                           Raises(RuntimeError, "Can not infer total number of classes from empty tensor.")),
+    "pad crops past the start": (lambda m, d: F(m).pad(m.ones(4, device=d), (-5, 2)),
+                                 Raises(RuntimeError, "narrow(): length must be non-negative.")),
+    "pad crops to nothing": (lambda m, d: list(F(m).pad(m.ones(4, device=d), (-2, -2)).shape), [0]),
+    "Linear with 0 inputs": (lambda m, d: m.nn.Linear(0, 2).to(d)(m.ones(3, 0, device=d)).shape[0], 3),
+    "max of nothing": (lambda m, d: m.ones(0, device=d).max(),
+                       Raises(RuntimeError, "max(): Expected reduction dim to be specified for input.numel() == 0. "
+                                            "Specify the reduction dim with the 'dim' argument.")),
+    "argmax of nothing": (lambda m, d: m.ones(0, device=d).argmax(),
+                          Raises(IndexError, "argmax(): Expected reduction dim to be specified for input.numel() == "
+                                             "0.")),
+    "mean of int64": (lambda m, d: m.ones(3, dtype=m.long, device=d).mean(),
+                      Raises(RuntimeError, "mean(): could not infer output dtype. Input dtype must be either a "
+                                           "floating point or complex dtype. Got: Long")),
 }
 
 
@@ -332,10 +386,14 @@ def no_pending_device_error():
         pass
 
 
-@pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("name", list(CASES))
+# a case may name the devices it holds on: a cuda tensor of probabilities or of std is not read back
+# to check it (that would synchronise every call)
+RUNS = [(name, device) for name, case in CASES.items() for device in (case[2] if len(case) > 2 else DEVICES)]
+
+
+@pytest.mark.parametrize("name, device", RUNS)
 def test_tritorch_matches(name, device):
-    fn, want = CASES[name]
+    fn, want = CASES[name][:2]
     tritorch.manual_seed(0)
     _check(fn, tritorch, device, want)
 
@@ -344,7 +402,7 @@ def test_tritorch_matches(name, device):
 def test_pytorch_agrees(name):
     """The literals above are PyTorch's behaviour (on its CPU build)."""
     torch = pytest.importorskip("torch")
-    fn, want = CASES[name]
+    fn, want = CASES[name][:2]
     _check(fn, torch, "cpu", want)
 
 

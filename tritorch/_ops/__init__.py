@@ -95,6 +95,8 @@ def _uniform(self, gen, low=0.0, high=1.0):
 
 def _normal(self, gen, mean=0.0, std=1.0):
     from .creation import randn
+    if not std >= 0:  # a negative std flipped the samples' sign
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     return randn(self.shape, generator=gen, dtype=float_dtype_of(self), device=self.device) * std + mean
 
 
@@ -117,6 +119,8 @@ def _random_ints(self, gen, low=None, high=None):
 
 def _bernoulli(self, gen, p=0.5):
     from .creation import bernoulli as _b, full
+    if not hasattr(p, "shape") and not 0 <= p <= 1:  # bernoulli_(1.5) drew all ones
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     return _b(full(self.shape, p, dtype=float_dtype_of(self), device=self.device), generator=gen)
 
 

@@ -250,6 +250,14 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
 
 
 def bernoulli(input, p=None, *, generator=None):
+    """Draws 1 with probability p (or input's values); a probability outside [0, 1] raises, as in PyTorch
+    (checked on the host for CPU tensors; a cuda tensor of probabilities is not read back)."""
+    if p is not None and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    if p is None and input.device.type == "cpu" and input.numel():
+        probs = input.detach().numpy()
+        if not ((probs >= 0) & (probs <= 1)).all():
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     probs = input if p is None else full_like(input, p)
     return wrap(probs._b.bernoulli(probs.detach()._data, generator or default_generator), probs.device)
 
@@ -274,6 +282,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
+    if not is_tensor(std) and not std >= 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    if is_tensor(std) and std.device.type == "cpu" and std.numel() and not (std.detach().numpy() >= 0).all():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     if size is not None:
         return randn(size, generator=generator, dtype=dtype, device=device) * std + mean
     ref = mean if is_tensor(mean) else std

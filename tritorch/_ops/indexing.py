@@ -199,6 +199,13 @@ def _scatter(input, dim, index, src, reduce):
     _check_index(index, "scatter")
     if index.dim() != input.dim():
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if is_tensor(src):  # a src smaller than index was broadcast silently
+        if src.dtype is not input.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        axis = input._dim(dim)
+        if any(i > s or (d != axis and i > n) for d, (i, s, n) in enumerate(zip(index.shape, src.shape, input.shape))):
+            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(input.shape)} "
+                               f"apart from dimension {axis} and to be no larger size than src {list(src.shape)}")
     if reduce not in (None, "add"):
         raise RuntimeError(f"reduce argument must be either add or None, got {reduce}")
     return Scatter.apply(input, input._dim(dim), index, src, reduce)
@@ -247,6 +254,15 @@ class IndexAdd(Function):
 
 
 def index_add(input, dim, index, source, *, alpha=1):
+    axis = input._dim(dim) if input.dim() else 0
+    n = index.numel()
+    if source.dim() and n != source.shape[axis]:
+        raise RuntimeError(f"index_add_(): Number of indices ({n}) should be equal to source.size(dim): "
+                           f"({source.shape[axis]}), for dim: {axis}")
+    if source.dtype is not input.dtype:
+        names = _dtype.SCALAR_TYPE_NAMES
+        raise RuntimeError(f"index_add_(): self ({names[input.dtype.name]}) and source ({names[source.dtype.name]}) "
+                           "must have the same scalar type")
     return IndexAdd.apply(input, input._dim(dim), index.reshape(-1), source if alpha == 1 else source * alpha)
 
 
@@ -303,6 +319,8 @@ def argwhere(input):
 def one_hot(tensor, num_classes=-1):
     if tensor.dtype is not _dtype.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1 and not tensor.numel():
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     if tensor.numel() and int(tensor.min().item()) < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:

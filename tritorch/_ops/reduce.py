@@ -53,7 +53,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     d = dtype or input.dtype
     if not d.is_floating_point:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
-                           f"complex dtype. Got: {input.dtype.name}")
+                           f"complex dtype. Got: {_dtype.SCALAR_TYPE_NAMES[input.dtype.name]}")
     axes = dims(dim, input.dim())
     n = 1
     for a in (axes or range(input.dim())):
@@ -133,7 +133,8 @@ class Extremum(Function):
     @staticmethod
     def forward(ctx, x, op, axes, keepdim):
         if x.numel() == 0 and not axes:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+            raise RuntimeError(f"{_message_name(op)}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
         out = wrap(x._b.reduce(op, x._data, axes, keepdim), x.device)
         ctx.save_for_backward(x, out)
         ctx.meta = (axes, keepdim)
@@ -149,14 +150,27 @@ class Extremum(Function):
 
 
 def amax(input, dim=(), keepdim=False):
+    if input.numel() == 0 and not dims(dim, input.dim()):
+        raise RuntimeError("amax(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                           "reduction dim with the 'dim' argument.")
     return Extremum.apply(input, "amax", dims(dim, input.dim()), keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
+    if input.numel() == 0 and not dims(dim, input.dim()):
+        raise RuntimeError("amin(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                           "reduction dim with the 'dim' argument.")
     return Extremum.apply(input, "amin", dims(dim, input.dim()), keepdim)
 
 
+def _message_name(op):
+    """The name PyTorch's messages use: max()/min() call amax/amin here."""
+    return {"amax": "max", "amin": "min"}.get(op, op)
+
+
 def _arg(input, op, dim, keepdim):
+    if dim is None and input.numel() == 0:  # numpy's ValueError otherwise
+        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
     if dim is None:
         return wrap(input._b.arg_reduce(op, input._data, None, keepdim), input.device)
     axis = input._dim(dim)
@@ -323,6 +337,8 @@ class Norm2(Function):
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     x = input.to(dtype) if dtype else input.to(float_dtype(input.dtype))
+    if x.dtype in (_dtype.float16, _dtype.bfloat16):  # powers in float32, as PyTorch (300^2 overflows float16)
+        return norm(x.float(), p, dim, keepdim).to(x.dtype)
     axes = dims(dim, x.dim())
     if p in ("fro", 2, 2.0):
         return Norm2.apply(x, axes, keepdim)

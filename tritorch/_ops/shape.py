@@ -53,10 +53,21 @@ class Reshape(Function):
         return g.reshape(ctx.in_shape), None, None
 
 
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
+def _shape_arg(shape, name="reshape"):
+    """reshape(2, 3), reshape((2, 3)) -> (2, 3); a size that is not an integer raises PyTorch's TypeError
+    (reshape((2.0,)) used to work), one below -1 its RuntimeError."""
+    packed = len(shape) == 1 and isinstance(shape[0], (tuple, list))
+    shape = tuple(shape[0]) if packed else tuple(shape)
+    for i, s in enumerate(shape):
+        if type(s) is int:
+            if s < -1:
+                raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
+        elif isinstance(s, bool) or not hasattr(s, "__index__"):
+            if packed:
+                raise TypeError(f"{name}(): argument 'shape' (position 1) must be tuple of ints, but found element "
+                                f"of type {type(s).__name__} at pos {i}")
+            raise TypeError(f"{name}(): argument 'shape' (position 1) must be tuple of ints, not {type(s).__name__}")
+    return shape if all(type(s) is int for s in shape) else tuple(s.__index__() for s in shape)
 
 
 def alias(input):
@@ -74,7 +85,7 @@ def reshape(input, *shape):
 def view(input, *shape):
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         raise RuntimeError("view(dtype) is not supported by tritorch; use .to(dtype)")
-    shape = _infer_shape(_shape_arg(shape), input.numel())
+    shape = _infer_shape(_shape_arg(shape, "view"), input.numel())
     return Reshape.apply(input, shape, True)
 
 
@@ -487,6 +498,8 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
 
 def diag(input, diagonal=0):
+    if input.dim() not in (1, 2):
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.dim()}D")
     if input.dim() == 1:
         n = input.shape[0] + abs(diagonal)
         out = input.new_zeros((n, n))

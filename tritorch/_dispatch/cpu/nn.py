@@ -104,7 +104,7 @@ def linear(x, w, b, activation="none"):
     """activation(x @ w.T + b). x: (..., in); w: (out, in); b: (out,) or None -> (..., out), x's dtype."""
     xf = _up(x)
     # numpy's matmul reaches BLAS only for 2-D operands: fold the leading dims (12x faster for (1, T, C))
-    z = (xf.reshape(-1, xf.shape[-1]) @ _up(w).T).reshape(xf.shape[:-1] + (w.shape[0],))
+    z = (xf.reshape(math.prod(xf.shape[:-1]), xf.shape[-1]) @ _up(w).T).reshape(xf.shape[:-1] + (w.shape[0],))
     if b is not None:
         z = z + _up(b)
     with np.errstate(over="ignore"):

@@ -60,9 +60,10 @@ class Linear(Function):
             z = x @ w.mT if b is None else x @ w.mT + b
             g = g * _activation_grad(z, ctx.activation)
         out_f, in_f = w.shape
+        rows = math.prod(x.shape[:-1])  # not -1: ambiguous when in_f or out_f is 0
         gx = g @ w if ctx.needs_input_grad[0] else None
-        gw = g.reshape(-1, out_f).mT @ x.reshape(-1, in_f) if ctx.needs_input_grad[1] else None
-        gb = g.reshape(-1, out_f).sum(0) if b is not None and ctx.needs_input_grad[2] else None
+        gw = g.reshape(rows, out_f).mT @ x.reshape(rows, in_f) if ctx.needs_input_grad[1] else None
+        gb = g.reshape(rows, out_f).sum(0) if b is not None and ctx.needs_input_grad[2] else None
         return gx, gw, gb, None
 
 

@@ -129,6 +129,8 @@ def pad(input, pad, mode="constant", value=None):
     k = len(pad) // 2
     widths = [(0, 0)] * (input.dim() - k) + [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in reversed(range(k))]
     if mode == "constant":
+        if any(n + min(b, 0) + min(a, 0) < 0 for n, (b, a) in zip(input.shape, widths)):
+            raise RuntimeError("narrow(): length must be non-negative.")  # cropping more than there is
         return ConstantPad.apply(input, tuple(widths), 0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
