@@ -39,7 +39,8 @@ def attention_dropout_mask(shape, dropout_p, seed):
 def _probabilities(q, k, mask, is_causal, scale):
     """(P, LSE, rows_alive) with P: (B, H_kv, G, Lq, Lk) in the compute dtype (0 where masked)."""
     h_kv = k.shape[1]
-    s = np.matmul(_grouped(q, h_kv), k[:, :, None].swapaxes(-1, -2)) * scale
+    s = np.matmul(_grouped(q, h_kv), k[:, :, None].swapaxes(-1, -2))  # a new array: the rest is in place
+    s *= scale
     s = s.reshape(q.shape[0], q.shape[1], q.shape[2], k.shape[2])
     keep = None
     if is_causal:
@@ -48,15 +49,16 @@ def _probabilities(q, k, mask, is_causal, scale):
         if mask.dtype == np.bool_:
             keep = mask if keep is None else keep & mask
         else:
-            s = s + _up(mask).astype(s.dtype, copy=False)
+            s = s + _up(mask).astype(s.dtype, copy=False)  # may broadcast s up: not in place
     if keep is not None:
-        s = np.where(keep, s, -np.inf)
+        np.copyto(s, -np.inf, where=~np.broadcast_to(keep, s.shape))
     row_max = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.full(s.shape[:-1] + (1,), -np.inf, s.dtype)
     alive = np.isfinite(row_max)
-    e = np.exp(s - np.where(alive, row_max, 0))
-    total = e.sum(axis=-1, keepdims=True)
+    s -= np.where(alive, row_max, 0)
+    p = np.exp(s, out=s)
+    total = p.sum(axis=-1, keepdims=True)
     alive &= total > 0
-    p = e / np.where(alive, total, 1)
+    p /= np.where(alive, total, 1)
     with np.errstate(divide="ignore"):
         lse = np.where(alive, row_max + np.log(np.where(alive, total, 1)), np.inf)[..., 0]
     return _grouped(p, h_kv), lse
@@ -96,7 +98,8 @@ def attention_backward(grad_out, q, k, v, out, lse, mask, is_causal, scale, drop
     else:
         pd = p
     delta = (g * _grouped(_up(out), h_kv)).sum(axis=-1, keepdims=True)
-    ds = p * (dp - delta)
+    dp -= delta
+    ds = np.multiply(p, dp, out=dp)
     dq = np.matmul(ds, kf[:, :, None]) * scale
     dk = np.matmul(ds.swapaxes(-1, -2), _grouped(qf, h_kv)).sum(axis=2) * scale
     dv = np.matmul(pd.swapaxes(-1, -2), g).sum(axis=2)
