@@ -147,3 +147,17 @@ def test_cuda_manual_seed_without_cuda_leaves_cpu_draws_alone(monkeypatch):
     with warnings.catch_warnings():
         torch.cuda.manual_seed(99)
     assert torch.equal(a, torch.randn(3))
+
+
+def test_streams_and_events_take_pytorch_keywords():
+    s = torch.cuda.Stream(device=0, priority=-1)
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True, blocking=True)
+    with torch.cuda.stream(s):
+        start.record()
+        y = torch.ones(64, device="cuda") * 2
+        end.record()
+    end.synchronize()
+    assert start.elapsed_time(end) >= 0 and y.sum().item() == 128
+    torch.cuda.current_stream().wait_stream(s)
+    with pytest.raises(NotImplementedError, match="IPC"):
+        torch.cuda.Event(interprocess=True)

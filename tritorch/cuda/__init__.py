@@ -37,7 +37,7 @@ __all__ = [
 from .pytorch_api import (device, device_of, empty_cache, get_device_capability, get_device_name,  # noqa: E402
                           get_device_properties, get_rng_state, initial_seed, is_bf16_supported, is_initialized,
                           manual_seed, manual_seed_all, max_memory_reserved, memory_reserved, seed, seed_all,
-                          set_device, set_rng_state, synchronize)
+                          set_device, set_rng_state, synchronize, Stream, Event)
 
 __all__ += ["device", "device_of", "empty_cache", "get_rng_state", "initial_seed", "is_bf16_supported",
             "is_initialized", "manual_seed", "manual_seed_all", "max_memory_reserved", "memory_reserved", "seed",

@@ -10,13 +10,13 @@ default generator (the cuda draws are Philox streams keyed by its seed), so when
 import gc
 import os
 
-from . import device as _runtime
+from . import device as _runtime, streams as _streams
 from .memory import memory_allocated as _allocated
 
 __all__ = ["manual_seed", "manual_seed_all", "seed", "seed_all", "initial_seed", "get_rng_state",
            "set_rng_state", "empty_cache", "memory_reserved", "max_memory_reserved", "is_bf16_supported",
            "is_initialized", "device", "device_of", "set_device", "get_device_name", "get_device_capability",
-           "get_device_properties", "synchronize"]
+           "get_device_properties", "synchronize", "Stream", "Event"]
 
 
 def _index(d):
@@ -190,3 +190,24 @@ class device_of(device):
 
     def __init__(self, obj):
         super().__init__(obj.device.index if obj.device.type == "cuda" else -1)
+
+
+class Stream(_streams.Stream):
+    """``torch.cuda.Stream(device=None, priority=0)``: a new stream on ``device`` (default: the
+    current one); ``Stream(handle=h)`` wraps an existing CUstream as the runtime's Stream does.
+    ``priority`` is accepted and not applied (every stream has the default priority)."""
+
+    def __init__(self, device=None, priority=0, handle=None):
+        with globals()["device"](device):
+            super().__init__(handle=handle)
+
+
+class Event(_streams.Event):
+    """``torch.cuda.Event(enable_timing=..., blocking=False, interprocess=False)``: PyTorch's keywords
+    on the runtime's Event. ``enable_timing`` defaults to True, the runtime's default (PyTorch: False,
+    where ``elapsed_time`` then raises); ``blocking`` is accepted (synchronize() waits either way)."""
+
+    def __init__(self, enable_timing=True, blocking=False, interprocess=False):
+        if interprocess:
+            raise NotImplementedError("tritorch.cuda.Event(interprocess=True): IPC event handles are not supported")
+        super().__init__(enable_timing=enable_timing)
