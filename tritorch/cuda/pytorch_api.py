@@ -185,6 +185,9 @@ class device:
         return False
 
 
+_device_context = device    # (Stream's `device` argument shadows the class name)
+
+
 class device_of(device):
     """``device`` of a tensor's device (a no-op for a cpu tensor)."""
 
@@ -198,7 +201,7 @@ class Stream(_streams.Stream):
     ``priority`` is accepted and not applied (every stream has the default priority)."""
 
     def __init__(self, device=None, priority=0, handle=None):
-        with globals()["device"](device):
+        with _device_context(device):
             super().__init__(handle=handle)
 
 
