@@ -55,13 +55,47 @@ def keep_config(config, head_dim):
     return tile <= 200 * 1024 and not (config["BLOCK_M"] * config["BLOCK_N"] >= 128 * 128 and config["num_warps"] < 8)
 
 
+def attention_backward_configs(head_dim, itemsize=2):
+    """Candidate backward configs for a head_dim and element size (bytes): the dk/dv and dq programs
+    hold more than the forward (k, v, dO, transposed operands), so their own space and estimate."""
+    configs = [dict(BLOCK_M=bm, BLOCK_N=bn, num_warps=w, num_stages=s)
+               for bm in (16, 32, 64, 128) for bn in (16, 32, 64, 128) for w in (4, 8) for s in (1, 2, 3)]
+    return [c for c in configs if attention_backward_shared(c, head_dim, itemsize) <= 232448
+            and not (c["BLOCK_M"] * c["BLOCK_N"] >= 64 * 64 and c["num_warps"] < 8)
+            and not (c["BLOCK_M"] * c["BLOCK_N"] <= 32 * 32 and c["num_warps"] > 4)]
+
+
+def attention_backward_shared(config, head_dim, itemsize=2):
+    """Estimated shared memory (bytes) of the dk/dv program: its k and v tiles and the q and dO tiles
+    (BLOCK_N and BLOCK_M rows of D) with the (BLOCK_M, BLOCK_N) probability tile transposed through
+    shared memory, plus (num_stages - 1) more pipelined q and dO tiles with their LSE and delta rows.
+    Fitted to the compiled kernels (float32 D128 M32 N32 s1: 69,632 B, exact)."""
+    d = max(16, triton.next_power_of_2(head_dim))
+    bm, bn, stages = config["BLOCK_M"], config["BLOCK_N"], config["num_stages"]
+    base = (2 * (bm + bn) * d + bm * bn) * itemsize
+    return base + max(stages - 1, 0) * (2 * bm * d * itemsize + 8 * bm)
+
+
 def attention_key(head_dim, seq_len, dtype):
     """The autotune cache key (forward and backward): dtype, head_dim and longest sequence buckets."""
     return f"{np.dtype(dtype)}|D{bucket(head_dim)}|L{bucket(seq_len)}"
 
 
-def attention_default_config(head_dim, backward=False):
-    """The config used when the cache has none."""
+def attention_default_config(head_dim, backward=False, dtype=None):
+    """The config used when the cache has none (``dtype``: q's; None reads as float16/bfloat16).
+
+    float32 runs IEEE dots on CUDA cores, whose operands live in registers: the half-precision tiles
+    spill 3-36 KB per thread there (and masked M128 N64 s3 needs 295,424 B of shared memory, over
+    Hopper's 232,448), so float32 gets small single-stage tiles that compile without spills for
+    sm_90 and sm_80 (scripts/compile_check.py)."""
+    if dtype is not None and np.dtype(dtype) == np.float32:
+        if backward:
+            return dict(BLOCK_M=64, BLOCK_N=16, num_warps=8, num_stages=1) if head_dim <= 64 else \
+                dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1) if head_dim <= 128 else \
+                dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)
+        return dict(BLOCK_M=64, BLOCK_N=32, num_warps=8, num_stages=1) if head_dim <= 64 else \
+            dict(BLOCK_M=64, BLOCK_N=16, num_warps=8, num_stages=1) if head_dim <= 128 else \
+            dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)
     if backward:  # dk, dv (or dq) accumulate in registers: smaller tiles for wide heads
         if head_dim > 128:
             return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
@@ -381,7 +415,7 @@ def attention(q, k, v, causal=False, scale=None, mask=None, dropout_p=0.0, seed=
     result = empty(q.shape, q.dtype) if out is None else check_out(out, q.shape, q.dtype)
     lse = empty((B, H, LQ), np.float32)
     if result.numel():
-        default = attention_default_config(D)
+        default = attention_default_config(D, dtype=q.dtype)
         if config is not None:
             check_config(config, "attention", ATTENTION_KEYS, dot_keys=ATTENTION_KEYS)
         m = q if mask is None else mask
@@ -431,7 +465,7 @@ def attention_backward(grad_out, q, k, v, out, lse, causal=False, scale=None, ma
     dq, dk, dv = empty(q.shape, q.dtype), empty(k.shape, k.dtype), empty(v.shape, v.dtype)
     if not (q.numel() and k.numel()):
         return dq.zero_(), dk.zero_(), dv.zero_()
-    default = attention_default_config(D, backward=True)
+    default = attention_default_config(D, backward=True, dtype=q.dtype)
     if config is not None:
         check_config(config, "attention_backward", ATTENTION_KEYS, dot_keys=ATTENTION_KEYS)
     flags = _flags(q, causal, mask_kind, dropout_p, D)

@@ -16,7 +16,8 @@ from tritorch.kernels import (attention_backward, cross_entropy, cross_entropy_b
                               layer_norm_backward, layer_norm_backward_reference, layer_norm_reference, matmul,
                               rms_norm, rms_norm_backward, rms_norm_reference, softmax, softmax_backward,
                               softmax_backward_reference, softmax_reference)
-from tritorch.kernels.attention import (attention_backward_reference, attention_configs, attention_default_config,
+from tritorch.kernels.attention import (attention_backward_configs, attention_backward_reference,
+                                        attention_backward_shared, attention_configs, attention_default_config,
                                         attention_key, attention_reference)
 from tritorch.kernels.cross_entropy import cross_entropy_configs, cross_entropy_default_config, cross_entropy_key
 from tritorch.kernels.layernorm import (layer_norm_backward_configs, layer_norm_configs, layer_norm_default_config,
@@ -160,7 +161,7 @@ def _attention_resources(backward):
         D = max(16, 1 << (s["head_dim"] - 1).bit_length())
         bm, bn, size = c["BLOCK_M"], c["BLOCK_N"], _size(d)
         if backward:  # the dk/dv program: k, v and two float32 accumulators of (BLOCK_N, D) in registers
-            shared = c["num_stages"] * 2 * bm * D * size
+            shared = attention_backward_shared(c, s["head_dim"], size)
             registers = (2 * bn * D + 2 * bn * D * size / 4 + bm * bn) / _threads(c)
         else:  # q and the float32 output accumulator in registers, k/v tiles pipelined through shared memory
             shared = c["num_stages"] * 2 * bn * D * size
@@ -186,7 +187,8 @@ def _attention_backward_run(x, s, c):
 
 ATTENTION = Tunable(
     name="attention", params=ATTENTION_PARAMS, optional={"causal": 0},
-    space=lambda s, d: attention_configs(s["head_dim"]), default=lambda s, d: attention_default_config(s["head_dim"]),
+    space=lambda s, d: attention_configs(s["head_dim"]),
+    default=lambda s, d: attention_default_config(s["head_dim"], dtype=np_dtype(d)),
     key=lambda s, d: attention_key(s["head_dim"], max(s["seq_q"], s["seq_k"]), np_dtype(d)),
     inputs=_attention_inputs,
     run=lambda x, s, c: attention_fn(x["q"], x["k"], x["v"], bool(s.get("causal")), config=c),
@@ -195,8 +197,8 @@ ATTENTION = Tunable(
 
 ATTENTION_BACKWARD = Tunable(
     name="attention_backward", params=ATTENTION_PARAMS, optional={"causal": 0},
-    space=lambda s, d: attention_configs(s["head_dim"]),
-    default=lambda s, d: attention_default_config(s["head_dim"], backward=True),
+    space=lambda s, d: attention_backward_configs(s["head_dim"], _size(d)),
+    default=lambda s, d: attention_default_config(s["head_dim"], backward=True, dtype=np_dtype(d)),
     key=lambda s, d: attention_key(s["head_dim"], max(s["seq_q"], s["seq_k"]), np_dtype(d)),
     inputs=_attention_inputs, run=_attention_backward_run,
     reference=lambda x, s: attention_backward_reference(x["g"], x["q"], x["k"], x["v"], bool(s.get("causal"))),
