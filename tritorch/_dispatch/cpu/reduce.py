@@ -98,11 +98,13 @@ def softmax(a, axis, log):
     m = np.max(x, axis=axis, keepdims=True) if x.size else x
     m = np.where(m == -np.inf, 0, m)  # only a row of -inf is shifted by 0 (NaN out); +inf gives NaN as in PyTorch
     with np.errstate(all="ignore"):
-        z = x - m
-        e = np.exp(z)
-        s = np.sum(e, axis=axis, keepdims=True)
-        out = z - np.log(s) if log else e / s
-    return out.astype(a.dtype, copy=False)
+        z = x - m  # the one full-size temporary: exp, the division and the log shift work in place
+        if log:
+            z -= np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+            return z.astype(a.dtype, copy=False)
+        e = np.exp(z, out=z)
+        e /= np.sum(e, axis=axis, keepdims=True)
+    return e.astype(a.dtype, copy=False)
 
 
 __all__ += ["softmax"]
