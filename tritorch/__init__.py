@@ -39,9 +39,9 @@ def can_cast(from_, to):
     return from_.category <= to.category
 
 
-_LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "backends", "accelerator", "jit",
+_LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "linalg", "fft", "backends", "accelerator", "jit",
                     "hub", "onnx", "compiler", "multiprocessing", "version", "random", "testing",
-                    "distributions")
+                    "distributions", "profiler")
 
 
 def __getattr__(name):
