@@ -112,7 +112,18 @@ def attention_default_config(head_dim, backward=False, dtype=None):
 def _load_tile(base, offs_r, offs_d, n_rows, D, stride_r, stride_d):
     """[len(offs_r), len(offs_d)] tile of a (rows, D) matrix, 0 outside."""
     mask = (offs_r[:, None] < n_rows) & (offs_d[None, :] < D)
-    return tl.load(base + offs_r[:, None] * stride_r + offs_d[None, :] * stride_d, mask=mask, other=0.0)
+    rows = offs_r[:, None].to(tl.int64)  # packed (B, L, 3, H, D) layouts: L * 3 * H * D passes 2^31
+    return tl.load(base + rows * stride_r + offs_d[None, :] * stride_d, mask=mask, other=0.0)
+
+
+@triton.jit
+def _split_pid(n_rows, BLOCK: tl.constexpr):
+    """``(row block, batch * head)`` of this program in a 1-D grid of ``cdiv(n_rows, BLOCK) * B * H``
+    programs, row blocks fastest (neighbours share a head's k/v in L2). Grid dims 1 and 2 stop at
+    65,535: ``(blocks, B * H)`` did not launch for batch 8192 x 12 heads."""
+    pid = tl.program_id(0)
+    blocks = tl.cdiv(n_rows, BLOCK)
+    return pid % blocks, pid // blocks
 
 
 @triton.jit
@@ -140,7 +151,8 @@ def _scores(q, k, offs_m, offs_n, LQ, LK, m_base, stride_mm, stride_mn, qk_scale
         keep = keep & (offs_n[None, :] <= offs_m[:, None])
     if MASK_KIND != 0:
         inside = (offs_m[:, None] < LQ) & (offs_n[None, :] < LK)
-        m = tl.load(m_base + offs_m[:, None] * stride_mm + offs_n[None, :] * stride_mn, mask=inside, other=0)
+        m = tl.load(m_base + offs_m[:, None].to(tl.int64) * stride_mm + offs_n[None, :].to(tl.int64) * stride_mn,
+                    mask=inside, other=0)
         if MASK_KIND == 1:
             keep = keep & (m != 0)
         else:
@@ -163,8 +175,9 @@ def _attn_fwd(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr, m_ptr, H, GROUP, LQ, LK, D,
               CAUSAL: tl.constexpr, MASK_KIND: tl.constexpr, DROPOUT: tl.constexpr, UPCAST: tl.constexpr,
               INPUT_PRECISION: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr):
     """q_ptr, o_ptr: [B, H, LQ, D]; k_ptr, v_ptr: [B, H // GROUP, LK, D]; m_ptr: [B, H, LQ, LK]
-    (strided, broadcast dims stride 0); lse_ptr: [B, H, LQ] float32 contiguous. Grid (q blocks, B * H)."""
-    pid_m, bh = tl.program_id(0), tl.program_id(1)
+    (strided, broadcast dims stride 0); lse_ptr: [B, H, LQ] float32 contiguous.
+    Grid: q blocks x B * H in dim 0 (``_split_pid``)."""
+    pid_m, bh = _split_pid(LQ, BLOCK_M)
     b, h = bh // H, bh % H
     offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, BLOCK_D)
@@ -198,7 +211,7 @@ def _attn_fwd(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr, m_ptr, H, GROUP, LQ, LK, D,
         out = out / (1.0 - dropout_p)
     o_base = _base(o_ptr, b, h, stride_ob, stride_oh)
     mask = (offs_m[:, None] < LQ) & (offs_d[None, :] < D)
-    tl.store(o_base + offs_m[:, None] * stride_om + offs_d[None, :] * stride_od, out.to(o_ptr.dtype.element_ty),
+    tl.store(o_base + offs_m[:, None].to(tl.int64) * stride_om + offs_d[None, :] * stride_od, out.to(o_ptr.dtype.element_ty),
              mask=mask)
     lse = tl.where(empty_row, float("inf"), (m_i + tl.log2(tl.where(empty_row, 1.0, l_i))) * 0.6931471805599453)
     tl.store(lse_ptr + bh.to(tl.int64) * LQ + offs_m, lse, mask=offs_m < LQ)
@@ -209,7 +222,7 @@ def _attn_bwd_delta(o_ptr, do_ptr, delta_ptr, H, LQ, D,
                     stride_ob, stride_oh, stride_om, stride_od, stride_gb, stride_gh, stride_gm, stride_gd,
                     BLOCK_M: tl.constexpr, BLOCK_D: tl.constexpr):
     """delta[b, h, i] = sum_d O * dO (float32 [B, H, LQ]). o_ptr, do_ptr: [B, H, LQ, D]."""
-    pid_m, bh = tl.program_id(0), tl.program_id(1)
+    pid_m, bh = _split_pid(LQ, BLOCK_M)
     b, h = bh // H, bh % H
     offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, BLOCK_D)
@@ -229,9 +242,9 @@ def _attn_bwd_dkdv(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, m_ptr, dk_pt
                    INPUT_PRECISION: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
                    BLOCK_D: tl.constexpr):
     """dk, dv of one key block of one kv head, summed over its GROUP query heads and all query
-    blocks. Grid (k blocks, B * H_kv). dk_ptr, dv_ptr: [B, H_kv, LK, D] contiguous; others as in
+    blocks. Grid: k blocks x B * H_kv in dim 0. dk_ptr, dv_ptr: [B, H_kv, LK, D] contiguous; others as in
     ``_attn_fwd`` (do_ptr like q_ptr; delta_ptr like lse_ptr)."""
-    pid_n, bhk = tl.program_id(0), tl.program_id(1)
+    pid_n, bhk = _split_pid(LK, BLOCK_N)
     H_KV = H // GROUP
     b, hk = bhk // H_KV, bhk % H_KV
     offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
@@ -281,8 +294,9 @@ def _attn_bwd_dq(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, m_ptr, dq_ptr,
                  CAUSAL: tl.constexpr, MASK_KIND: tl.constexpr, DROPOUT: tl.constexpr, UPCAST: tl.constexpr,
                  INPUT_PRECISION: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
                  BLOCK_D: tl.constexpr):
-    """dq of one query block. Grid (q blocks, B * H). dq_ptr: [B, H, LQ, D] contiguous."""
-    pid_m, bh = tl.program_id(0), tl.program_id(1)
+    """dq of one query block. Grid: q blocks x B * H in dim 0 (``_split_pid``).
+    dq_ptr: [B, H, LQ, D] contiguous."""
+    pid_m, bh = _split_pid(LQ, BLOCK_M)
     b, h = bh // H, bh % H
     offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, BLOCK_D)
@@ -316,7 +330,7 @@ def _attn_bwd_dq(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, m_ptr, dq_ptr,
 @triton.jit
 def _dropout_mask(out_ptr, LQ, LK, dropout_p, seed, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr):
     """out_ptr: [B * H, LQ, LK] int8, 1 where the attention kernels keep the probability."""
-    pid_m, bh = tl.program_id(0), tl.program_id(1)
+    pid_m, bh = _split_pid(LQ, BLOCK_M)
     offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     for start_n in range(0, LK, BLOCK_N):
         offs_n = start_n + tl.arange(0, BLOCK_N)
@@ -422,7 +436,7 @@ def attention(q, k, v, causal=False, scale=None, mask=None, dropout_p=0.0, seed=
 
         def launch(config):
             constexprs, options = split_config(config)
-            grid = (triton.cdiv(LQ, constexprs["BLOCK_M"]), B * H)
+            grid = (triton.cdiv(LQ, constexprs["BLOCK_M"]) * B * H,)
             _attn_fwd[grid](q, k, v, result, lse, m, H, H // k.shape[1], LQ, LK, D, *q.strides, *k.strides,
                             *v.strides, *result.strides, *(m.strides if mask is not None else (0, 0, 0, 0)),
                             scale * LOG2E, dropout_p, seed, **_flags(q, causal, mask_kind, dropout_p, D), **constexprs,
@@ -477,11 +491,11 @@ def attention_backward(grad_out, q, k, v, out, lse, causal=False, scale=None, ma
     def launch(config):  # every output is written whole: a failed tuned config leaves nothing to undo
         constexprs, options = split_config(config)
         q_blocks = triton.cdiv(LQ, constexprs["BLOCK_M"])
-        _attn_bwd_delta[(q_blocks, B * H)](out, grad_out, delta, H, LQ, D, *out.strides, *grad_out.strides,
+        _attn_bwd_delta[(q_blocks * B * H,)](out, grad_out, delta, H, LQ, D, *out.strides, *grad_out.strides,
                                            BLOCK_M=constexprs["BLOCK_M"], BLOCK_D=flags["BLOCK_D"])
-        _attn_bwd_dkdv[(triton.cdiv(LK, constexprs["BLOCK_N"]), B * k.shape[1])](
+        _attn_bwd_dkdv[(triton.cdiv(LK, constexprs["BLOCK_N"]) * B * k.shape[1],)](
             q, k, v, grad_out, lse, delta, m, dk, dv, *args, **flags, **constexprs, **options)
-        _attn_bwd_dq[(q_blocks, B * H)](q, k, v, grad_out, lse, delta, m, dq, *args, **flags, **constexprs,
+        _attn_bwd_dq[(q_blocks * B * H,)](q, k, v, grad_out, lse, delta, m, dq, *args, **flags, **constexprs,
                                         **options)
 
     prepare_launch()
@@ -499,7 +513,7 @@ def attention_dropout_mask(shape, dropout_p, seed, *, config=None):
     if keep.numel():
         block = (config or {}).get("BLOCK_M", 16), (config or {}).get("BLOCK_N", 64)
         prepare_launch()
-        _dropout_mask[(triton.cdiv(LQ, block[0]), B * H)](keep, LQ, LK, dropout_p, seed,
+        _dropout_mask[(triton.cdiv(LQ, block[0]) * B * H,)](keep, LQ, LK, dropout_p, seed,
                                                          BLOCK_M=block[0], BLOCK_N=block[1])
     return keep.view(np.bool_)
 

@@ -58,3 +58,31 @@ def test_matmul_exact_folds_batch_and_tiles_into_grid_dim_0(rng, monkeypatch):
     b = rng.integers(-9, 9, (3, 5, 70)).astype(np.int64)
     np.testing.assert_array_equal(matmul_exact(to_device(a), to_device(b)).numpy(), a @ b)
     assert len(grids) == 1 and len(grids[0]) == 1
+
+
+def test_attention_launches_one_dimensional_grids(rng, monkeypatch):
+    """(q blocks, B * H) grids stop at 65,535 in dim 1 (batch 8192 x 12 heads): every attention
+    kernel folds batch and heads into dim 0; the results stay those of the numpy twin."""
+    module = importlib.import_module("tritorch.kernels.attention")
+    grids = []
+    for name in ("_attn_fwd", "_attn_bwd_delta", "_attn_bwd_dkdv", "_attn_bwd_dq", "_dropout_mask"):
+        kernel = getattr(module, name)
+
+        class Recorder:
+            def __getitem__(self, grid, kernel=kernel, name=name):
+                grids.append((name, grid))
+                return kernel[grid]
+        monkeypatch.setattr(module, name, Recorder())
+    q, k, v, g = (rng.standard_normal((2, 3, 40, 16)).astype(np.float32) for _ in range(4))
+    config = dict(BLOCK_M=16, BLOCK_N=16, num_warps=4, num_stages=1)
+    out, lse = module.attention(to_device(q), to_device(k), to_device(v), True, return_lse=True, config=config)
+    dq, dk, dv = module.attention_backward(to_device(g), to_device(q), to_device(k), to_device(v), out, lse, True,
+                                           config=config)
+    module.attention_dropout_mask((2, 3, 40, 40), 0.5, 7)
+    assert {n for n, _ in grids} == {"_attn_fwd", "_attn_bwd_delta", "_attn_bwd_dkdv", "_attn_bwd_dq", "_dropout_mask"}
+    assert all(len(grid) == 1 for _, grid in grids), grids
+    expected = module.attention_reference(q, k, v, True)[0]
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-4, atol=1e-4)
+    ref_dq, ref_dk, ref_dv = module.attention_backward_reference(g, q, k, v, True)
+    for got, ref in ((dq, ref_dq), (dk, ref_dk), (dv, ref_dv)):
+        np.testing.assert_allclose(got.numpy(), ref, rtol=1e-3, atol=1e-3)
