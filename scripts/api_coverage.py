@@ -46,7 +46,10 @@ def _resolve_dotted(tt, parts):
     obj, path = tt, "tritorch"
     for part in parts:
         path = f"{path}.{part}"
-        nxt = getattr(obj, part, _MISSING)
+        try:
+            nxt = getattr(obj, part, _MISSING)
+        except ImportError:            # a lazy submodule listed before its file exists: missing
+            nxt = _MISSING
         if nxt is _MISSING and inspect.ismodule(obj):
             try:
                 nxt = importlib.import_module(path)
