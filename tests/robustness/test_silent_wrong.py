@@ -222,6 +222,11 @@ CASES = {
                   Raises(TypeError, "ones(): argument 'size' (position 1) must be tuple of ints, not bool")),
     "ones 0-d int tensor": (lambda m, d: m.ones(m.tensor(2), device=d), [1.0, 1.0]),
     "ones numpy int": (lambda m, d: m.ones(np.int64(2), device=d), [1.0, 1.0]),
+    "zeros 2 -1": (lambda m, d: m.zeros(2, -1, device=d),
+                   Raises(RuntimeError, "zeros: Dimension size must be non-negative.")),
+    "new_zeros (2.5,)": (lambda m, d: m.ones(1, device=d).new_zeros((2.5,)),
+                         Raises(TypeError, "new_zeros(): argument 'size' (position 1) must be tuple of ints, but "
+                                           "found element of type float at pos 0")),
     "empty -1": (lambda m, d: m.empty(-1, device=d),
                  Raises(RuntimeError, "Trying to create tensor with negative dimension -1: [-1]")),
     "randint size -1": (lambda m, d: m.randint(0, 5, (-1,), device=d),
@@ -287,6 +292,9 @@ CASES = {
     "adaptive_avg_pool2d -1": (lambda m, d: F(m).adaptive_avg_pool2d(m.ones(1, 1, 4, 4, device=d), -1),
                                Raises(RuntimeError, "adaptive_avg_pool2d: elements of output_size must be greater "
                                                     "than or equal to 0 but received {-1, -1}")),
+    "sdpa with a +inf score": (lambda m, d: F(m).scaled_dot_product_attention(
+        t(m, d, [[[inf, 0.0], [1.0, 1.0]]]), m.ones(1, 2, 2, device=d), m.ones(1, 2, 2, device=d)),
+        [[[nan, nan], [1.0, 1.0]]]),
     # -- convolution geometry --------------------------------------------------------------------------------
     "conv2d stride 0": (lambda m, d: F(m).conv2d(m.ones(1, 1, 4, 4, device=d), m.ones(1, 1, 2, 2, device=d),
                                                  stride=0),

@@ -30,7 +30,10 @@ def _shape(size, name):
     if bad:
         raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {bad[0] + 1} with error "
                         f"\"type must be tuple of ints,but got {type(sizes[bad[0]]).__name__}\"")
-    return size_args(tuple(s.__index__() for s in sizes))
+    shape = tuple(s.__index__() for s in sizes)
+    if name == "zeros" and any(s < 0 for s in shape):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")  # PyTorch's own words for zeros
+    return size_args(shape)
 
 
 def _check_ordinal(device):
@@ -383,15 +386,16 @@ def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
-def _new(fn):
+def _new(fn, name):
     def make(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+        shape = _shape(size, name)  # checked here so that errors name new_zeros, not zeros
+        return fn(shape, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
     return make
 
 
-new_zeros = _new(zeros)
-new_ones = _new(ones)
-new_empty = _new(empty)
+new_zeros = _new(zeros, "new_zeros")
+new_ones = _new(ones, "new_ones")
+new_empty = _new(empty, "new_empty")
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):

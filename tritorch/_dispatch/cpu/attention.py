@@ -54,7 +54,8 @@ def _probabilities(q, k, mask, is_causal, scale):
         np.copyto(s, -np.inf, where=~np.broadcast_to(keep, s.shape))
     row_max = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.full(s.shape[:-1] + (1,), -np.inf, s.dtype)
     alive = np.isfinite(row_max)
-    s -= np.where(alive, row_max, 0)
+    with np.errstate(invalid="ignore"):  # a +inf (or NaN) score makes its row NaN, as PyTorch's softmax
+        s -= np.where(row_max == -np.inf, 0, row_max)
     p = np.exp(s, out=s)
     total = p.sum(axis=-1, keepdims=True)
     alive &= total > 0
