@@ -22,6 +22,7 @@ from .shape import alias, numpy_T
 from .sorting import *  # noqa: F401,F403
 from .order_stats import *  # noqa: F401,F403
 from .tile import *  # noqa: F401,F403
+from .matrix import *  # noqa: F401,F403
 from ._util import Tensor
 
 globals().update(UNARY)
@@ -163,6 +164,8 @@ METHODS = sorted(set([
     "copy_", "fill_", "zero_", "uniform_", "normal_", "random_", "bernoulli_", "square_",
     # order statistics, tiling
     "median", "nanmedian", "kthvalue", "mode", "repeat_interleave", "unfold", "ravel",
+    # matrix functions (tritorch.linalg)
+    "det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "qr", "svd", "cross", "trace",
 ] + [k for k in UNARY] + [k for k in BINARY] + [k + "_" for k in _INPLACE_OF]))
 
 
