@@ -205,7 +205,12 @@ class _Archive:
         _, kind, key, location, numel = pid
         if key not in self.storages:
             np_dtype = kind.dtype.np
-            raw = self.zf.read(f"{self.prefix}data/{key}")
+            entry = f"{self.prefix}data/{key}"
+            size = self.zf.getinfo(entry).file_size      # checked before reading: a corrupt or hostile
+            if size != int(numel) * np_dtype.itemsize:  # entry cannot make us inflate a huge buffer
+                raise ValueError(f"storage {key} holds {size} bytes, but the pickle announces {numel} elements of "
+                                 f"{kind.dtype.name} ({int(numel) * np_dtype.itemsize} bytes)")
+            raw = self.zf.read(entry)
             a = np.frombuffer(raw, dtype=np_dtype.newbyteorder(">") if self.big_endian else np_dtype)
             self.storages[key] = _Storage(a.astype(np_dtype), str(location))
         return self.storages[key]

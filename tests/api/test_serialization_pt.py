@@ -158,3 +158,15 @@ def test_cuda_tensors_on_a_machine_without_cuda_need_map_location(tmp_path, monk
     with pytest.raises(RuntimeError, match=r"deserialize object on a CUDA device \(cuda:0\).*map_location='cpu'"):
         tritorch.load(path)
     assert tritorch.load(path, map_location="cpu")["w"].tolist() == [1.0, 1.0]
+
+
+def test_truncated_or_mismatched_storage_is_a_clear_error(tmp_path):
+    path = tmp_path / "w.pt"
+    tritorch.save({"w": tritorch.ones(4)}, path)
+    bad = tmp_path / "bad.pt"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info.filename, data[:-4] if info.filename.endswith("data/0") else data)
+    with pytest.raises(RuntimeError, match=r"bad\.pt.*storage 0 holds 12 bytes, but the pickle announces 4 elements"):
+        tritorch.load(bad)
