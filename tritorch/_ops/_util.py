@@ -83,7 +83,7 @@ def dims(dim, ndim):
             raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
         out.append(d % max(ndim, 1))
     if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {out} appears multiple times in the list of dims")
+        raise RuntimeError(f"dim {next(d for d in out if out.count(d) > 1)} appears multiple times in the list of dims")
     return tuple(sorted(out)) if ndim else ()  # a 0-d tensor's only "dim" is the whole tensor
 
 

@@ -72,7 +72,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     """(values, indices) of the k-th smallest (1-based) along dim."""
     n = input.shape[input._dim(dim)] if input.dim() else 1
     if not 1 <= k <= n:
-        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+        axis = input._dim(dim) if input.dim() else 0
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
     return _select(input, dim, keepdim, lambda x, a: k - 1, True, "kthvalue()", return_kthvalue)
 
 

@@ -53,20 +53,20 @@ class Reshape(Function):
         return g.reshape(ctx.in_shape), None, None
 
 
-def _shape_arg(shape, name="reshape"):
+def _shape_arg(shape, name="reshape", arg="shape", negative_ok=False):
     """reshape(2, 3), reshape((2, 3)) -> (2, 3); a size that is not an integer raises PyTorch's TypeError
-    (reshape((2.0,)) used to work), one below -1 its RuntimeError."""
+    (reshape((2.0,)) used to work), one below -1 its RuntimeError (unless negative_ok: the caller says)."""
     packed = len(shape) == 1 and isinstance(shape[0], (tuple, list))
     shape = tuple(shape[0]) if packed else tuple(shape)
     for i, s in enumerate(shape):
         if type(s) is int:
-            if s < -1:
+            if s < -1 and not negative_ok:
                 raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
         elif isinstance(s, bool) or not hasattr(s, "__index__"):
             if packed:
-                raise TypeError(f"{name}(): argument 'shape' (position 1) must be tuple of ints, but found element "
+                raise TypeError(f"{name}(): argument '{arg}' (position 1) must be tuple of ints, but found element "
                                 f"of type {type(s).__name__} at pos {i}")
-            raise TypeError(f"{name}(): argument 'shape' (position 1) must be tuple of ints, not {type(s).__name__}")
+            raise TypeError(f"{name}(): argument '{arg}' (position 1) must be tuple of ints, not {type(s).__name__}")
     return shape if all(type(s) is int for s in shape) else tuple(s.__index__() for s in shape)
 
 
@@ -145,6 +145,12 @@ def numpy_T(input):
 def movedim(input, source, destination):
     src = [input._dim(s) for s in ((source,) if isinstance(source, int) else source)]
     dst = [input._dim(d) for d in ((destination,) if isinstance(destination, int) else destination)]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
+                           f"same number of dims as destination ({dst} dims)")
+    for what, given in (("source", src), ("destination", dst)):
+        if len(set(given)) != len(given):  # numpy's "axes don't match array" otherwise
+            raise RuntimeError(f"movedim: repeated dim in `{what}` ({given})")
     order = [d for d in range(input.dim()) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -197,7 +203,7 @@ class Expand(Function):
 
 
 def expand(input, *sizes):
-    sizes = list(_shape_arg(sizes))
+    sizes = list(_shape_arg(sizes, "expand", "size", negative_ok=True))
     lead = len(sizes) - input.dim()
     if lead < 0:
         raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={sizes}): the number of sizes "
@@ -243,11 +249,14 @@ def broadcast_tensors(*tensors):
 
 
 def repeat(input, *sizes):
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, "repeat", "repeats", negative_ok=True)
     if len(sizes) < input.dim():
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
                            "tensor")
     x = input.reshape((1,) * (len(sizes) - input.dim()) + tuple(input.shape))
+    out = [r * s for r, s in zip(sizes, x.shape)]
+    if min(sizes, default=0) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {out}")
     inter = [v for s in x.shape for v in (1, s)]
     target = [v for r, s in zip(sizes, x.shape) for v in (r, s)]
     return x.reshape(inter).expand(target).reshape([r * s for r, s in zip(sizes, x.shape)])
@@ -292,7 +301,10 @@ class Flip(Function):
         return g.flip(ctx.axes), None
 
 
-def flip(input, dims):
+def flip(input, *args, dims=None):
+    """flip(x, dims), x.flip(dims) or x.flip(0, 1), as PyTorch."""
+    if dims is None:
+        dims = args[0] if len(args) == 1 else args
     axes = _dims(dims, input.dim())
     return Flip.apply(input, axes) if axes else input.clone()
 
@@ -339,7 +351,7 @@ class Cat(Function):
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     kept = [t for t in tensors if not (t.dim() == 1 and t.shape[0] == 0)] or tensors[:1]
     ref = kept[0]
     axis = ref._dim(dim)
