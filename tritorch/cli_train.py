@@ -1,8 +1,9 @@
 """`tritorch train CONFIG.yaml [key=value ...] [--dry-run] [--resume RUN_DIR]`.
 
 Config errors (unknown keys, wrong types, missing arguments) are printed with their key path and
-exit with code 2 before anything runs. Exit codes: 0 done, 1 stopped on a non-finite loss,
-2 bad config or arguments, 130 interrupted by Ctrl-C (a checkpoint was saved first).
+exit with code 2 before anything runs. Exit codes: 0 done, 1 stopped on a non-finite loss or a file
+error (an unreadable checkpoint, a full or read-only disk, the run directory in use: one line naming
+the file), 2 bad config or arguments, 130 interrupted by Ctrl-C (a checkpoint was saved first).
 """
 import os
 import sys
@@ -17,7 +18,8 @@ EPILOG = """examples:
 
 overrides are Hydra-style: dotted key paths, list items by index, values read as YAML
 (3e-4 is a float, true a bool, [1,2] a list); ~key deletes a key.
-exit codes: 0 done, 1 non-finite loss, 2 bad config, 130 Ctrl-C (checkpoint saved)."""
+exit codes: 0 done, 1 non-finite loss or a file error (one line naming the file), 2 bad config,
+130 Ctrl-C (checkpoint saved)."""
 
 
 def add_arguments(parser):

@@ -218,23 +218,36 @@ def test_a_read_only_output_directory(trained, tmp_path, capsys, monkeypatch):
     ro = tmp_path / "ro"
     ro.mkdir()
     run = _copy(trained, ro)
-    real_mkdir, real_open = os.mkdir, os.open
+    real_mkdir, real_open, real_builtin_open = os.mkdir, os.open, open
+
+    def writes(real, args, kwargs):
+        if real is real_mkdir:
+            return True
+        if real is real_open:
+            return bool(args and args[0] & os.O_CREAT)
+        mode = args[0] if args else kwargs.get("mode", "r")
+        return any(c in mode for c in "wax+")
 
     def guard(real):
         def call(path, *args, **kwargs):
-            if os.fspath(path).startswith(str(ro)) and (real is real_mkdir or args and args[0] & os.O_CREAT):
+            if isinstance(path, (str, os.PathLike)) and os.fspath(path).startswith(str(ro)) and \
+                    writes(real, args, kwargs):
                 raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fspath(path))
             return real(path, *args, **kwargs)
         return call
 
     monkeypatch.setattr(os, "mkdir", guard(real_mkdir))
     monkeypatch.setattr(os, "open", guard(real_open))
+    monkeypatch.setattr("builtins.open", guard(real_builtin_open))
     code, _, err = _cli(capsys, "train", trained[1], "--output-dir", ro / "new")
     assert code == 1
     _one_line(err, ro / "new", "Read-only file system")
     code, _, err = _cli(capsys, "train", "--resume", run)
     assert code == 1
     _one_line(err, run / ".lock", "Read-only file system")
+    code, out, err = _cli(capsys, "eval", run)  # evaluates, then cannot write eval_test.json
+    assert code == 1
+    _one_line(err, f"{run / 'eval_test.json'}: Read-only file system")
 
 
 def test_a_second_resume_of_a_run_in_use_is_refused(trained, tmp_path, capsys):

@@ -109,6 +109,8 @@ def write_atomic(path, data, text=False):
         os.replace(tmp, path)
     except OSError as e:
         _unlink_quietly(tmp)
+        if e.filename == tmp:  # name the file the user knows, not its temporary
+            e = OSError(e.errno, e.strerror, path)
         raise named(e, path) from None
     except BaseException:
         _unlink_quietly(tmp)
