@@ -16,6 +16,10 @@ def add_arguments(parser):
     parser.add_argument("--checkpoint", default="best", metavar="best|last|FILE",
                         help="which checkpoint (default: best, else last)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--allow-import", action="append", default=[], metavar="MODULE",
+                        help="let the config name classes from MODULE (your own package, e.g. mypkg.models); "
+                             "repeatable. Without it (or an `imports:` list in the config) only tritorch's "
+                             "classes can be named")
 
 
 def run(args):
@@ -24,7 +28,7 @@ def run(args):
     from tritorch.train.runs import checkpoint_path
     try:
         path = checkpoint_path(args.run_dir, args.checkpoint)
-        trainer = Trainer(os.path.join(args.run_dir, "config.yaml"), progress=False)
+        trainer = Trainer(os.path.join(args.run_dir, "config.yaml"), progress=False, allow_import=args.allow_import)
     except (FileNotFoundError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -16,6 +16,10 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible samples")
     parser.add_argument("--checkpoint", default="best", metavar="best|last|FILE",
                         help="which checkpoint (default: best, else last)")
+    parser.add_argument("--allow-import", action="append", default=[], metavar="MODULE",
+                        help="let the config name classes from MODULE (your own package, e.g. mypkg.models); "
+                             "repeatable. Without it (or an `imports:` list in the config) only tritorch's "
+                             "classes can be named")
 
 
 def run(args):
@@ -23,7 +27,7 @@ def run(args):
     from tritorch.train.generate import sample
     from tritorch.train.runs import load_model
     try:
-        model, info, _ = load_model(args.run_dir, args.checkpoint)
+        model, info, _ = load_model(args.run_dir, args.checkpoint, allow_import=args.allow_import)
     except (FileNotFoundError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ EPILOG = """examples:
   tritorch train configs/digits_mlp.yaml optimizer.lr=3e-4 trainer.epochs=40
   tritorch train configs/digits_mlp.yaml model.layers.0.out_features=256 model.layers.3.in_features=256
   tritorch train configs/char_transformer.yaml --dry-run
+  tritorch train my.yaml --allow-import mypkg             let `type: mypkg.models.Net` import mypkg.models
   tritorch train --resume runs/digits_mlp                 continue a stopped run
   tritorch train --resume runs/digits_mlp trainer.epochs=40   ... and train it longer
 
@@ -32,6 +33,10 @@ def add_arguments(parser):
     parser.add_argument("--dry-run", action="store_true",
                         help="print the resolved config, the model and its parameter count, then exit")
     parser.add_argument("--output-dir", metavar="DIR", help="the run directory (overrides trainer.output_dir)")
+    parser.add_argument("--allow-import", action="append", default=[], metavar="MODULE",
+                        help="let the config name classes from MODULE (your own package, e.g. mypkg.models); "
+                             "repeatable. Without it (or an `imports:` list in the config) only tritorch's "
+                             "classes can be named")
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
                      help="always show the progress bar")
@@ -72,7 +77,7 @@ def run(args):
               file=sys.stderr)
     try:
         trainer = Trainer(config, overrides=overrides, run_dir=args.output_dir, resume=args.resume,
-                          progress=args.progress)
+                          progress=args.progress, allow_import=args.allow_import)
     except ConfigError as e:
         return config_error(e)
     except FileNotFoundError as e:

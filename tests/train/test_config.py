@@ -76,10 +76,14 @@ def test_missing_required_arguments_and_sections():
 def test_dotted_import_path_is_checked_like_a_registered_class(monkeypatch):
     monkeypatch.syspath_prepend(HERE)
     cfg = digits()
+    cfg["imports"] = ["killable"]
     cfg["model"] = {"type": "killable.KillableMLP", "hiden": 8}
     assert "model.hiden: unknown argument; did you mean hidden?" in _errors(cfg)
+    cfg["imports"] = ["nosuchpkg"]
+    assert "imports[0]: cannot import 'nosuchpkg' (ModuleNotFoundError" in _errors(cfg)
     cfg["model"] = {"type": "nosuchpkg.Net"}
-    assert "model.type: cannot import 'nosuchpkg'" in _errors(cfg)
+    cfg["imports"] = []
+    assert "model.type: 'nosuchpkg.Net' is not a tritorch class and 'nosuchpkg' is not allowed" in _errors(cfg)
 
 
 def test_file_errors_name_the_line(tmp_path):
@@ -120,3 +124,34 @@ def test_dry_run_prints_config_model_and_parameter_count(tmp_path):
     assert "Linear(in_features=64, out_features=256, bias=True)" in out.stdout
     assert f"parameters: {64 * 256 + 256 + 256 * 10 + 10:,}" in out.stdout
     assert "lr: 0.003" in out.stdout and "precision: '32'" in out.stdout
+
+
+@pytest.mark.parametrize("override,message", [
+    ("+trainer.early_stopping.patience=-3", "trainer.early_stopping.patience: must be >= 0, got -3"),
+    ("+trainer.early_stopping.min_delta=-0.1", "trainer.early_stopping.min_delta: must be >= 0, got -0.1"),
+    ("+scheduler={type: StepLR, step_size: 5, warmup_steps: -5}", "scheduler.warmup_steps: must be >= 0, got -5"),
+    ("+scheduler={type: StepLR, step_size: 5, warmup_start_factor: 0}",
+     "scheduler.warmup_start_factor: must be in (0, 1], got 0"),
+    ("optimizer.lr=.inf", "optimizer.lr: must be a finite number, got inf"),
+    ("optimizer.lr=-.inf", "optimizer.lr: must be a finite number, got -inf"),
+    ("+optimizer.weight_decay=.nan", "optimizer.weight_decay: must be a finite number, got nan"),
+    ("+optimizer.betas=[0.9, .inf]", "optimizer.betas: must be a finite number, got [0.9, inf]"),
+    ("model.layers.2.p=.nan", "model.layers[2].p: must be a finite number, got nan"),
+    ("trainer.gradient_clip_val=.inf", "trainer.gradient_clip_val: must be a finite number, got inf"),
+    ("data.val_fraction=.nan", "data.val_fraction: must be a finite number, got nan"),
+    ("seed=-1", "seed: must be >= 0, got -1"),
+    ("data.num_workers=-2", "data.num_workers: must be >= 0, got -2"),
+    ("data.batch_size=-8", "data.batch_size: must be positive, got -8"),
+    ("trainer.epochs=-1", "trainer.epochs: must be positive, got -1"),
+    ("trainer.max_steps=-5", "trainer.max_steps: must be positive, got -5"),
+])
+def test_values_of_the_right_type_but_impossible_are_refused_with_their_key(override, message):
+    assert message in _errors(digits(), [override])
+
+
+def test_the_cli_refuses_an_impossible_value_before_anything_runs(tmp_path):
+    out = cli("train", "configs/digits_mlp.yaml", "+trainer.early_stopping.patience=-3",
+              f"trainer.output_dir={tmp_path / 'run'}", "--dry-run")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "trainer.early_stopping.patience: must be >= 0, got -3  (override +trainer.early_stopping.patience=-3)" \
+        in out.stderr

@@ -12,6 +12,7 @@ from ._util import assert_same_weights, cli, weights
 # steps and at each evaluation (every 10): a kill at the 33rd forward leaves `last` at step 30,
 # in the middle of the second epoch, with steps 31-32 lost.
 CONFIG = {
+    "imports": ["killable"],  # tests/train/killable.py, on the subprocess's PYTHONPATH
     "seed": 3, "device": "cpu",
     "data": {"dataset": {"type": "Digits", "flatten": True}, "val_fraction": 0.15, "batch_size": 64},
     "model": {"type": "killable.KillableMLP", "hidden": 32, "p": 0.2},

@@ -11,6 +11,10 @@ References: a string that is exactly `${a.b.c}` takes the value at that key path
 `${a.b}` inside a longer string is replaced by its text. `${dataset.NAME}` is left as it is: it
 names an attribute of the training dataset (`vocab_size`, `num_classes`, ...) filled in when the
 data exists.
+
+Safety: the loader is PyYAML's SafeLoader (plain data only: no `!!python/...` tags), and a file
+is refused before loading when it is not a regular file, larger than 4 MiB, nested deeper than
+100 levels or expands past 100,000 nodes through aliases (yaml_safety.py).
 """
 import re
 from pathlib import Path
@@ -18,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ConfigError, format_path
+from .yaml_safety import LimitError, check_structure, read_limited
 
 _FLOAT_12 = re.compile(r"""^(?:
      [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
@@ -34,6 +39,9 @@ class Loader(yaml.SafeLoader):
         seen = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool, type(None))):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key must be a plain value, got a {type(key).__name__}", key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark)
@@ -48,7 +56,10 @@ REF = re.compile(r"\$\{([A-Za-z_][\w.]*)\}")
 
 def parse_value(text):
     """A YAML scalar (or flow list/dict) from the command line: '3e-4' -> 0.0003, 'true' -> True."""
-    return yaml.load(text, Loader=Loader) if text.strip() else ""
+    if not text.strip():
+        return ""
+    check_structure(text, Loader)
+    return yaml.load(text, Loader=Loader)
 
 
 def _line_map(node, path=(), lines=None):
@@ -103,12 +114,17 @@ def read_yaml(path):
     """(data, line map) of a YAML file; a syntax error becomes a ConfigError with the line."""
     path = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_limited(path)
     except OSError as e:
         raise ConfigError([((), f"cannot read the config file: {e.strerror or e}")], source=path) from None
+    except ValueError as e:
+        raise ConfigError([((), f"{path}: refused: {e}")]) from None
     try:
+        check_structure(text, Loader)
         data = yaml.load(text, Loader=Loader)
         lines = _line_map(yaml.compose(text, Loader=Loader))
+    except LimitError as e:
+        raise ConfigError([((), f"{path}:{e.line}: refused: {e}")]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else path

@@ -49,9 +49,9 @@ def split_args(cls, data_cfg, split):
     return {**shared, **(default or {}), **(explicit or {})}
 
 
-def build_datasets(data_cfg, seed):
-    """{'train': Dataset, 'val': Dataset or None, 'test': Dataset or None}."""
-    cls = registry.lookup("dataset", data_cfg["dataset"]["type"])
+def build_datasets(data_cfg, seed, allowed=()):
+    """{'train': Dataset, 'val': Dataset or None, 'test': Dataset or None}. `allowed`: see imports.py."""
+    cls = registry.lookup("dataset", data_cfg["dataset"]["type"], allowed)
     params = _params(cls)
     out = {}
     for split in SPLITS:

@@ -1,4 +1,4 @@
-"""Small models for the example configs (any nn class or dotted path works in a config too).
+"""Small models for the example configs (any tritorch.nn class works in a config too, and your own with `imports:`).
 
     MLP             [B, in_features] float32 -> logits [B, num_classes]
     SimpleCNN       [B, C, H, W] float32 -> logits [B, num_classes] (two conv-relu-pool blocks)

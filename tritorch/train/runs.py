@@ -5,14 +5,14 @@ import os
 from . import checkpoint as ckpt
 
 
-def run_config(run_dir):
-    """The validated config saved in RUN_DIR/config.yaml."""
+def run_config(run_dir, allow_import=()):
+    """The validated config saved in RUN_DIR/config.yaml (`allow_import`: --allow-import, see imports.py)."""
     from .config import load_config
     from .validate import validate
     path = os.path.join(run_dir, "config.yaml")
     if not os.path.exists(path):
         raise FileNotFoundError(f"{run_dir} is not a tritorch run directory (no config.yaml)")
-    return validate(load_config(path))
+    return validate(load_config(path), allow_import)
 
 
 def checkpoint_path(run_dir, which):
@@ -45,12 +45,12 @@ def read_data_info(run_dir):
     return info
 
 
-def load_model(run_dir, which="best", device="cpu"):
+def load_model(run_dir, which="best", device="cpu", allow_import=()):
     """(model with the checkpoint's weights in eval mode, data info dict, checkpoint path)."""
     from .build import build_model
-    cfg = run_config(run_dir)
+    cfg = run_config(run_dir, allow_import)
     info = read_data_info(run_dir)
-    model = build_model(cfg["model"], info).to(device)
+    model = build_model(cfg["model"], info, tuple(cfg["imports"]) + tuple(allow_import)).to(device)
     path = checkpoint_path(run_dir, which)
     ckpt.load_model_state(model, ckpt.load_checkpoint(path), path)
     model.eval()

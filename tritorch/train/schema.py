@@ -8,6 +8,7 @@ A field is (kind, default): kind is one of the names in `check` ('int', 'float',
 REQUIRED = object()
 
 TOP = {
+    "imports": ("list", []),                # modules outside tritorch the config may name (see imports.py)
     "name": (["str", None], None),          # run name (default: the config file's stem)
     "seed": ("int", 0),
     "device": ("str", "auto"),             # auto | cpu | cuda | cuda:N
@@ -67,6 +68,8 @@ POSITIVE = {("data", "batch_size"), ("data", "eval_batch_size"), ("trainer", "ep
             ("trainer", "eval_every"), ("trainer", "limit_eval_batches"), ("trainer", "log_every"),
             ("trainer", "accumulate_grad_batches"),
             ("trainer", "checkpoint_every"), ("trainer", "gradient_clip_val")}
+NON_NEGATIVE = {("seed",), ("data", "num_workers"), ("data", "val_fraction"), ("scheduler", "warmup_steps"),
+                ("trainer", "early_stopping", "patience"), ("trainer", "early_stopping", "min_delta")}
 
 
 def check(kind, value):

@@ -28,6 +28,7 @@ from .config import Config, dump_yaml, load_config
 from .data import build_datasets, dataset_info, eval_loader, train_loader
 from .metrics import MetricLog, Metrics, align, mode_for
 from .precision import Precision
+from .probe import check_forward
 from .progress import Progress
 from .rundir import lock_run_dir, make_run_dir, unlock_run_dir
 from .validate import validate
@@ -48,9 +49,15 @@ class Trainer:
         resume (str, optional): a run directory to continue from its last checkpoint (its saved
             config is used; `overrides` still apply, e.g. more epochs).
         progress (bool, optional): force the progress bar on or off (default: trainer.progress, else TTY).
+        allow_import (list of str): modules outside tritorch that `type:` may name, on top of the
+            config's `imports:` list (`--allow-import`; see train/imports.py).
+
+    Building ends with one forward of two training samples (probe.py): a layer whose input does not
+    fit is a ConfigError naming its config key, before any run directory is written.
     """
 
-    def __init__(self, config=None, overrides=(), run_dir=None, resume=None, progress=None, echo=print):
+    def __init__(self, config=None, overrides=(), run_dir=None, resume=None, progress=None, echo=print,
+                 allow_import=()):
         self.echo = echo
         self.resume_dir = resume
         if resume is not None:
@@ -64,7 +71,8 @@ class Trainer:
         else:
             cfg = load_config(config, overrides)
         self.source = cfg
-        self.config = validate(cfg)
+        self.config = validate(cfg, allow_import)
+        self.allowed = tuple(self.config["imports"]) + tuple(allow_import)
         self.name = self.config["name"] or (os.path.basename(resume.rstrip("/")) if resume else cfg.name)
         self.requested_run_dir = resume or run_dir or self.config["trainer"]["output_dir"]
         self.run_dir = None
@@ -72,12 +80,14 @@ class Trainer:
         self.show_progress = progress if progress is not None else tcfg["progress"]
         self._seed_everything(self.config["seed"])
         self.device = pick_device(self.config["device"])
-        self.datasets = build_datasets(self.config["data"], self.config["seed"])
+        self.datasets = build_datasets(self.config["data"], self.config["seed"], self.allowed)
         self.info = dataset_info(self.datasets["train"])
-        self.model = build_model(self.config["model"], self.info).to(self.device)
-        self.loss_fn = build_loss(self.config["loss"], self.info)
-        self.optimizer = build_optimizer(self.config["optimizer"], self.model.parameters())
-        self.scheduler, self.interval = build_scheduler(self.config["scheduler"], self.optimizer)
+        paths = {}  # id(module) -> its config key path, for the forward check's message
+        self.model = build_model(self.config["model"], self.info, self.allowed, paths).to(self.device)
+        self.loss_fn = build_loss(self.config["loss"], self.info, self.allowed)
+        check_forward(self.model, self.loss_fn, self.datasets["train"], paths, self.device, cfg)
+        self.optimizer = build_optimizer(self.config["optimizer"], self.model.parameters(), self.allowed)
+        self.scheduler, self.interval = build_scheduler(self.config["scheduler"], self.optimizer, self.allowed)
         self.precision = Precision(tcfg["precision"], self.device)
         self.metric_names = self.config["metrics"] or ["loss"]
         self.monitor = tcfg["monitor"] or ("val/accuracy" if "accuracy" in self.metric_names else "val/loss")

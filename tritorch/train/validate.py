@@ -6,12 +6,18 @@ Sections with fixed keys (data, trainer, ...) are checked against schema.py. Eve
 looked up in the registry and its other keys are checked against the class's constructor:
 unknown arguments (with `did you mean`), missing required arguments, and values whose type
 disagrees with the argument's default (a bool for a bool, a number for a number, ...) or with
-its well-known meaning (`out_features` is an integer).
+its well-known meaning (`out_features` is an integer). Numbers must be finite, and counts
+(seed, workers, patience, warm-up steps) not negative.
+
+Nothing outside tritorch is imported unless the config's `imports:` list or `allow_import`
+(`--allow-import` on the command line) covers it (see imports.py); what is imported is printed.
 """
 import copy
 import inspect
+import math
+import sys
 
-from . import registry, schema
+from . import imports, registry, schema
 from .data import SPLITS, default_split_args
 from .errors import ConfigError, suggest
 from .schema import REQUIRED, check, describe
@@ -47,14 +53,23 @@ def _expected(param):
     return None
 
 
+def _non_finite(value):
+    """The first inf/nan number in `value` (a number or a list of numbers), else None."""
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, float) and not math.isfinite(v):
+            return v
+    return None
+
+
 def _int_list_ok(param, value):
     """kernel_size/stride/padding: ints or lists of ints."""
     return isinstance(value, list) and param.name not in INT_ARGS
 
 
 class Checker:
-    def __init__(self):
+    def __init__(self, allowed=()):
         self.issues = []
+        self.allowed = tuple(allowed)
 
     def add(self, path, message):
         self.issues.append((tuple(path), message))
@@ -81,8 +96,12 @@ class Checker:
             bad = check(kind, value)
             if bad:
                 self.add(path + (key,), f"expected {bad}, got {describe(value)}")
+            elif _non_finite(value) is not None:
+                self.add(path + (key,), f"must be a finite number, got {value}")
             elif (path + (key,)) in schema.POSITIVE and value is not None and value <= 0:
                 self.add(path + (key,), f"must be positive, got {value}")
+            elif (path + (key,)) in schema.NON_NEGATIVE and value is not None and value < 0:
+                self.add(path + (key,), f"must be >= 0, got {value}")
             out[key] = value
         return out
 
@@ -92,7 +111,7 @@ class Checker:
             self.add(path, f"expected a mapping with a type: key, got {describe(node)}")
             return None
         try:
-            cls = registry.lookup(kind, node["type"])
+            cls = registry.lookup(kind, node["type"], self.allowed)
         except LookupError as e:
             self.add(path + ("type",), str(e))
             return None
@@ -127,6 +146,9 @@ class Checker:
             self.nested(value, kind, where, inject)
             if isinstance(value, dict) and "type" in value or _is_ref(value):
                 continue
+            if _non_finite(value) is not None:
+                self.add(where, f"must be a finite number, got {value}")
+                continue
             expected = _expected(params[key])
             if expected and check(expected, value) and not _int_list_ok(params[key], value):
                 self.add(where, f"expected {check(expected, value)}, got {describe(value)}")
@@ -149,11 +171,12 @@ class Checker:
         if not isinstance(spec, dict) or "type" not in spec:
             return data
         try:
-            cls = registry.lookup("dataset", spec["type"])
+            cls = registry.lookup("dataset", spec["type"], self.allowed)
         except LookupError as e:
             self.add(("data", "dataset", "type"), str(e))
             return data
-        if not 0 <= data.get("val_fraction", 0) < 1:
+        fraction = data.get("val_fraction", 0)
+        if isinstance(fraction, (int, float)) and math.isfinite(fraction) and not 0 <= fraction < 1:
             self.add(("data", "val_fraction"), f"must be in [0, 1), got {data['val_fraction']}")
         if data.get("val_fraction") and data.get("val") is not None:
             self.add(("data", "val"), "give either data.val or data.val_fraction, not both")
@@ -187,9 +210,20 @@ class Checker:
         return out
 
 
-def validate(cfg):
-    """The resolved config (defaults filled in) of `cfg`, or ConfigError with every problem found."""
-    c = Checker()
+def validate(cfg, allow_import=()):
+    """The resolved config (defaults filled in) of `cfg`, or ConfigError with every problem found.
+
+    `allow_import`: module names the user allowed on the command line (`--allow-import`), on top
+    of the config's own `imports:` list. The modules to be imported are printed on one stderr line.
+    """
+    allowed, issues, why = imports.allow_list(cfg, allow_import)
+    if issues:
+        raise ConfigError(issues, cfg=cfg)
+    if why:
+        print("note: importing " + ", ".join(f"{m} ({w})" for m, w in why.items()), file=sys.stderr)
+    c = Checker(allowed)
+    for path, message in imports.import_listed(cfg, allowed):
+        c.add(path, message)
     top = c.section(cfg.data, schema.TOP, ())
     if "data" in top:
         top["data"] = c.data(top["data"])
@@ -205,6 +239,9 @@ def validate(cfg):
         extra = c.section({k: v for k, v in sched.items() if k in schema.SCHEDULER_EXTRA}, schema.SCHEDULER_EXTRA,
                           ("scheduler",))
         top["scheduler"] = {**sched, **extra}
+        factor = extra.get("warmup_start_factor")
+        if isinstance(factor, (int, float)) and math.isfinite(factor) and not 0 < factor <= 1:
+            c.add(("scheduler", "warmup_start_factor"), f"must be in (0, 1], got {factor}")
         if cls is not None and cls.__name__ == "ReduceLROnPlateau" and sched.get("warmup_steps"):
             c.add(("scheduler", "warmup_steps"), "ReduceLROnPlateau takes no warm-up here (it steps on metrics)")
     if "trainer" in top:
