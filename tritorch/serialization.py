@@ -411,8 +411,11 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     """
     data, name = _read(f)
     from .serialization_pt import is_pt_archive, load_pt
+    from .serialization_pt_legacy import is_legacy_pt, load_legacy_pt
     if is_pt_archive(data):
         return load_pt(data, name, map_location, weights_only is not False)
+    if is_legacy_pt(data):
+        return load_legacy_pt(data, name, map_location, weights_only is not False)
     tree, arrays = _parse(data, name)
     decode = _Decoder(arrays, map_location, f"tritorch.load: {name}")
     if tree is None:

@@ -81,24 +81,44 @@ class _StorageType:
 
 
 class _Storage:
+    """A storage's elements (1-d ndarray) and its saved location; ``tensor()`` cuts a tensor out."""
+
     def __init__(self, array, location):
         self.array, self.location = array, location
+
+    def tensor(self, storage_offset, size, stride):
+        t = Tensor._make(_strided_copy(self.array, storage_offset, size, stride), _Device("cpu"))
+        t._pt_location = self.location
+        return t
+
+
+def _check_fits(numel, storage_offset, size, stride):
+    """Raise unless a (size, stride) tensor at storage_offset lies inside a storage of numel elements."""
+    count = 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(size) else 0
+    if storage_offset < 0 or storage_offset + count > numel or any(st < 0 for st in stride) or \
+            any(s < 0 for s in size) or len(size) != len(stride):
+        raise pickle.UnpicklingError(f"a tensor of size {tuple(size)} stride {tuple(stride)} at offset "
+                                     f"{storage_offset} does not fit its storage of {numel} elements")
+
+
+def _strided_copy(a, storage_offset, size, stride):
+    """The (size, stride) view at storage_offset of the 1-d array ``a``, copied."""
+    _check_fits(a.size, storage_offset, size, stride)
+    return np.array(np.lib.stride_tricks.as_strided(a[storage_offset:], shape=tuple(size),
+                                                    strides=[s * a.itemsize for s in stride]), copy=True)
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
                        metadata=None):
-    a = storage.array
-    item = a.itemsize
-    count = 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(size) else 0
-    if storage_offset + count > a.size or any(st < 0 for st in stride):
-        raise pickle.UnpicklingError(f"a tensor of size {tuple(size)} stride {tuple(stride)} at offset "
-                                     f"{storage_offset} does not fit its storage of {a.size} elements")
-    view = np.lib.stride_tricks.as_strided(a[storage_offset:], shape=tuple(size), strides=[s * item for s in stride])
-    t = Tensor._make(np.array(view, copy=True), _Device("cpu"))
-    t._pt_location = storage.location
+    t = storage.tensor(storage_offset, size, stride)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride):
+    """PyTorch 0.4-era tensors (no requires_grad)."""
+    return storage.tensor(storage_offset, size, stride)
 
 
 def _rebuild_parameter(data, requires_grad, backward_hooks, *state):
@@ -129,6 +149,7 @@ def _allowed():
     import codecs
     from collections import Counter
     allowed = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+               ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
                ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
                ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
                ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,

@@ -170,3 +170,44 @@ def test_truncated_or_mismatched_storage_is_a_clear_error(tmp_path):
             dst.writestr(info.filename, data[:-4] if info.filename.endswith("data/0") else data)
     with pytest.raises(RuntimeError, match=r"bad\.pt.*storage 0 holds 12 bytes, but the pickle announces 4 elements"):
         tritorch.load(bad)
+
+
+def _legacy_header():
+    return b"".join(pickle.dumps(x, protocol=2) for x in (
+        0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True,
+                                       "type_sizes": {"short": 2, "int": 4, "long": 4}}))
+
+
+def test_legacy_pytorch_format_loads(tmp_path):
+    torch = pytest.importorskip("torch")
+    net = _net(torch)
+    base = torch.arange(12.0).reshape(3, 4)
+    path = tmp_path / "old.pth"
+    torch.save({"model": net.state_dict(), "view": base[1:, ::2], "p": torch.nn.Parameter(torch.ones(2)),
+                "bf16": torch.tensor([1.5], dtype=torch.bfloat16), "s": torch.tensor(3.0), "epoch": 9}, path,
+               _use_new_zipfile_serialization=False)
+    back = tritorch.load(path)
+    for k, v in net.state_dict().items():
+        np.testing.assert_array_equal(back["model"][k].numpy(), v.numpy())
+    assert back["view"].tolist() == [[4.0, 6.0], [8.0, 10.0]] and back["s"].shape == () and back["epoch"] == 9
+    assert isinstance(back["p"], tritorch.nn.Parameter) and back["bf16"].tolist() == [1.5]
+    data = path.read_bytes()
+    (tmp_path / "cut.pth").write_bytes(data[:-3])
+    with pytest.raises(RuntimeError, match=r"cut\.pth.*(truncated|legacy)"):
+        tritorch.load(tmp_path / "cut.pth")
+
+
+def test_legacy_attack_and_oversized_storage_stay_inert(tmp_path):
+    marker = tmp_path / "PWNED"
+    path = tmp_path / "evil.pth"
+    path.write_bytes(_legacy_header() + pickle.dumps({"w": _Evil(str(marker))}, protocol=2))
+    with pytest.raises(RuntimeError, match="Unsupported global"):
+        tritorch.load(path)
+    assert not marker.exists()
+    # a persistent id announcing 10**12 floats in a file of a few hundred bytes is refused before any allocation
+    huge = (b"\x80\x02}q\x00X\x01\x00\x00\x00wq\x01ctorch._utils\n_rebuild_tensor_v2\nq\x02(X\x07\x00\x00\x00storageq"
+            b"\x03ctorch\nFloatStorage\nq\x04X\x01\x00\x00\x000q\x05X\x03\x00\x00\x00cpuq\x06\x8a\x05\x00\x10\xa5\xd4"
+            b"\xe8Ntq\x07QK\x00K\x01\x85K\x01\x85\x89ccollections\nOrderedDict\nq\x08)Rq\tt\x85Rq\ns.")
+    path.write_bytes(_legacy_header() + huge)
+    with pytest.raises(RuntimeError, match="more than the file holds"):
+        tritorch.load(path)
