@@ -31,8 +31,15 @@ def build_parser():
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, line=None):
+    return f"warning: {' '.join(str(message).split())}\n"
+
+
 def main(argv=None):
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if argv is None:  # the command line: warnings as one line each, without the source line
+        import warnings
+        warnings.formatwarning = _one_line_warning
     try:
         return importlib.import_module(args._module).run(args) or 0
     except KeyboardInterrupt:
