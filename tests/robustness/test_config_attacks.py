@@ -300,3 +300,15 @@ def test_a_bomb_in_an_override_and_oversized_or_endless_files_are_refused(tmp_pa
     assert code == 2 and f"{big}: refused: larger than 4 MiB" in err
     code, out, err = _cli(capsys, "train", "/dev/zero", "--dry-run")
     assert code == 2 and "/dev/zero: refused: not a regular file" in err
+
+
+@pytest.mark.parametrize("kernel", ["this:s", "os:system", "subprocess:Popen"])
+def test_a_tune_sweep_naming_a_stdlib_module_imports_nothing(tmp_path, kernel):
+    from tritorch.train.errors import ConfigError
+    from tritorch.tune import load_sweep
+    path = _write(tmp_path / "sweep.yaml", {"kernel": kernel, "dtypes": ["float16"],
+                                            "shapes": [{"M": 64, "N": 32, "K": 16}]})
+    with pytest.raises(ConfigError, match=f"kernel: cannot load '{kernel}': '{kernel.split(':')[0]}' is part of "
+                                          "Python's standard library"):
+        load_sweep(str(path))
+    assert "this" not in sys.modules

@@ -62,6 +62,9 @@ def resolve(name, registry):
     if ":" not in name:
         raise KeyError(name)
     module, _, attr = name.partition(":")
+    from ..train.imports import is_stdlib_name
+    if is_stdlib_name(module):  # checked before importing: a sweep file naming `this:s` must not run `this`
+        raise ImportError(f"{module!r} is part of Python's standard library, not a module of Tunables")
     tunable = getattr(importlib.import_module(module), attr)
     if not isinstance(tunable, Tunable):
         raise TypeError(f"{name} is a {type(tunable).__name__}, not a tritorch.tune.Tunable")
