@@ -58,6 +58,7 @@ def raise_device_errors():
         cell.value = 0
         raise DeviceIndexError(
             "index out of range on the device: a gather, scatter, index_select, index_add, embedding or "
-            "advanced-indexing kernel was given an index outside [-size, size) of its dimension (it was "
+            "advanced-indexing kernel was given an index outside its dimension ([0, size); [-size, size) "
+            "where negative indices count from the end, as in advanced indexing) (it was "
             "clamped, so this result and what was computed from it since are wrong); raised at the first "
             "synchronisation after that kernel, as PyTorch's device-side assert")
