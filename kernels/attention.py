@@ -90,16 +90,16 @@ def attention_default_config(head_dim, backward=False, dtype=None):
     sm_90 and sm_80 (scripts/compile_check.py)."""
     if dtype is not None and np.dtype(dtype) == np.float32:
         if backward:
-            return dict(BLOCK_M=64, BLOCK_N=16, num_warps=8, num_stages=1) if head_dim <= 64 else \
-                dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1) if head_dim <= 128 else \
-                dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)
+            return dict(BLOCK_M=64 if head_dim <= 64 else 32, BLOCK_N=16, num_warps=8, num_stages=1)
         return dict(BLOCK_M=64, BLOCK_N=32, num_warps=8, num_stages=1) if head_dim <= 64 else \
             dict(BLOCK_M=64, BLOCK_N=16, num_warps=8, num_stages=1) if head_dim <= 128 else \
             dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)
     if backward:  # dk, dv (or dq) accumulate in registers: smaller tiles for wide heads
         if head_dim > 128:
             return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
-        return dict(BLOCK_M=64, BLOCK_N=64, num_warps=4 if head_dim <= 64 else 8, num_stages=2)
+        if head_dim <= 64:
+            return dict(BLOCK_M=64, BLOCK_N=64, num_warps=4, num_stages=2)
+        return dict(BLOCK_M=32, BLOCK_N=64, num_warps=8, num_stages=2)  # M64 spilled dk/dv (causal, sm_90)
     if head_dim <= 64:
         return dict(BLOCK_M=128, BLOCK_N=64, num_warps=4, num_stages=3)
     if head_dim <= 128:

@@ -31,6 +31,7 @@ from ._harness import (bucket, check_float, check_out, device_array, launch_tune
 from ._rows import rows_out, rows_view
 
 MAX_FUSED = 16384  # elements per row normalised in one block by default
+MAX_FUSED_BACKWARD = 8192  # the backward holds x, dy and w: longer rows loop (16,384 in one block spilled)
 LOOP_BLOCK = 4096
 PARTIAL_GROUPS = 256  # about this many programs (row groups) in the backward
 
@@ -71,6 +72,8 @@ def layer_norm_key(n_cols, dtype, n_rows=None):
 def layer_norm_default_config(n_cols, n_rows=None):
     """The config used when the cache has none; with ``n_rows``, the backward's (ROWS_PER_PROGRAM too)."""
     block = triton.next_power_of_2(max(n_cols, 1)) if n_cols <= MAX_FUSED else LOOP_BLOCK
+    if n_rows is not None and block > MAX_FUSED_BACKWARD:
+        block = MAX_FUSED_BACKWARD
     config = dict(BLOCK_N=block, num_warps=max(1, min(16, block // 256)))
     if n_rows is not None:
         config["ROWS_PER_PROGRAM"] = max(1, triton.cdiv(n_rows, PARTIAL_GROUPS))

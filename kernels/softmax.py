@@ -26,6 +26,7 @@ from ._harness import (bucket, check_float, check_out, device_array, launch_tune
 
 LOOP_THRESHOLD = 32768  # columns; longer rows take the looped (online) path
 LOOP_BLOCK = 4096
+BACKWARD_LOOP_THRESHOLD = 16384
 
 
 # -- autotuning search space ---------------------------------------------------------------------
@@ -41,10 +42,13 @@ def softmax_key(n_cols, dtype):
     return f"{np.dtype(dtype)}|N{bucket(n_cols)}"
 
 
-def softmax_default_config(n_cols):
-    """The config used when the cache has none (forward and backward)."""
+def softmax_default_config(n_cols, backward=False):
+    """The config used when the cache has none. The backward holds two rows (dy and y): past
+    ``BACKWARD_LOOP_THRESHOLD`` columns it takes the looped path (32,768 in one block spilled)."""
     if n_cols > LOOP_THRESHOLD:
         return dict(BLOCK_N=LOOP_BLOCK, num_warps=8)
+    if backward and n_cols > BACKWARD_LOOP_THRESHOLD:
+        return dict(BLOCK_N=BACKWARD_LOOP_THRESHOLD, num_warps=16)
     block = triton.next_power_of_2(max(n_cols, 1))
     return dict(BLOCK_N=block, num_warps=4 if block <= 2048 else 8 if block <= 8192 else 16)
 
@@ -285,7 +289,7 @@ def softmax_backward(grad_out, out, dim=-1, *, log=False, scale=None, grad_in=No
     R0, R1, strides = layout
     n_cols = out.shape[dim]
     if R0 * R1 and n_cols:
-        default = softmax_default_config(n_cols)
+        default = softmax_default_config(n_cols, backward=True)
 
         def launch(config):
             constexprs, options = split_config(config)

@@ -86,7 +86,7 @@ SOFTMAX = Tunable(
 
 SOFTMAX_BACKWARD = Tunable(
     name="softmax_backward", params=("rows", "cols"),
-    space=lambda s, d: softmax_configs(s["cols"]), default=lambda s, d: softmax_default_config(s["cols"]),
+    space=lambda s, d: softmax_configs(s["cols"]), default=lambda s, d: softmax_default_config(s["cols"], True),
     key=lambda s, d: softmax_key(s["cols"], np_dtype(d)), inputs=_softmax_inputs,
     run=lambda x, s, c: softmax_backward(x["g"], x["y"], -1, config=c),
     reference=lambda x, s: softmax_backward_reference(x["g"], x["y"]),
