@@ -60,9 +60,19 @@ def refuse_entry(entry):
     """Why an allow-list entry cannot be allowed ('' when it can)."""
     if not isinstance(entry, str) or not DOTTED.fullmatch(entry):
         return f"expected a module name such as mypkg.models, got {entry!r}"
-    if is_stdlib_name(entry):
+    if is_stdlib_name(entry) or is_stdlib_file(_top_level_origin(entry)):
         return f"{entry!r} is part of Python's standard library; a config may only import your own packages"
     return ""
+
+
+def _top_level_origin(module_name):
+    """The file of the top-level package of `module_name`, found without importing it (None if not found)."""
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec(module_name.split(".")[0])
+    except (ImportError, ValueError):
+        return None
+    return getattr(spec, "origin", None)
 
 
 def allowed_by(module_name, allowed):
