@@ -2,7 +2,9 @@
 
 Prints the versions of tritorch, numpy, triton and Python, whether CUDA is usable (a GPU
 through cuda-python, or the host-memory emulation under TRITON_INTERPRET=1) and whether
-Triton's interpreter is on. `--json` prints the same as one JSON object.
+Triton's interpreter is on, and what Triton 3.6's launcher needs at a kernel's first GPU
+launch (it compiles a C extension: a C compiler, the Python headers, libcuda.so.1; 3.7+ does not).
+`--json` prints the same as one JSON object.
 """
 import json
 import os
@@ -47,7 +49,20 @@ def collect():
         "cuda_available": usable,
         "cuda": cuda_desc,
         "triton_interpreter": os.environ.get("TRITON_INTERPRET") == "1",
+        "launcher_build": _launcher_build(_version("triton")),
     }
+
+
+def _launcher_build(triton_version):
+    """What Triton 3.6's C launcher build finds here (a string), or that this Triton needs none."""
+    if not triton_version or not triton_version.startswith("3.6"):
+        return "not needed (Triton 3.6 builds a C launcher per kernel signature; this one does not)"
+    from tritorch.cuda.triton_driver import requirements
+    need = requirements()
+    parts = [f"C compiler {need['c_compiler'] or 'MISSING (install gcc or set CC)'}",
+             "Python headers " + ("found" if need["python_headers"] else "MISSING (install python3-dev)"),
+             f"libcuda {need['libcuda'] or 'not found (needs libcuda.so.1 on a GPU machine, or TRITON_LIBCUDA_PATH)'}"]
+    return "; ".join(parts)
 
 
 def run(args):
@@ -58,7 +73,8 @@ def run(args):
     rows = [("tritorch", info["tritorch"]), ("numpy", info["numpy"]),
             ("triton", info["triton"] or "not installed"), ("python", info["python"]),
             ("platform", info["platform"]), ("cuda", info["cuda"]),
-            ("triton interpreter", "on (TRITON_INTERPRET=1)" if info["triton_interpreter"] else "off")]
+            ("triton interpreter", "on (TRITON_INTERPRET=1)" if info["triton_interpreter"] else "off"),
+            ("launcher build", info["launcher_build"])]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
