@@ -56,7 +56,8 @@ def _failure(stack, paths, names, e):
     leaf, args = stack[-1]
     owner = next((m for m, _ in reversed(stack) if id(m) in paths), stack[0][0])
     inner = "" if leaf is owner else f" ({names.get(id(leaf), '?')} inside {type(owner).__name__})"
-    return paths.get(id(owner), ("model",)), f"{_label(leaf)}{inner} got input of shape {_shapes(args)}; {_first_line(e)}"
+    message = f"{_label(leaf)}{inner} got input of shape {_shapes(args)}; {_first_line(e)}"
+    return paths.get(id(owner), ("model",)), message
 
 
 def run_forward(model, inputs, paths):
