@@ -12,7 +12,7 @@ every RNG saved and restored, so the check changes nothing a run computes.
 import tritorch
 from ..utils.data import IterableDataset, default_collate
 from . import checkpoint as ckpt
-from .errors import ConfigError, format_path
+from .errors import ConfigError
 from .metrics import align
 
 WIDTH_ATTRS = ("in_features", "in_channels", "num_features", "normalized_shape", "embedding_dim", "input_size",
