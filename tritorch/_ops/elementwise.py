@@ -4,8 +4,8 @@ import math
 from .. import _dtype
 from ..autograd.function import Function
 from .._dispatch import backend_for
-from ._util import (binary_result_type, check_broadcast, common_device, data_on, float_dtype, grad_for, is_tensor,
-                    meta_of, needs_graph, wrap)
+from ._util import (Tensor, binary_result_type, check_broadcast, common_device, data_on, float_dtype, grad_for,
+                    is_tensor, meta_of, needs_graph, wrap)
 
 # -- unary ----------------------------------------------------------------------------------
 # name -> gradient as a function of (input x, output y, grad g); None: not differentiable.
@@ -188,10 +188,10 @@ def _binary_op(name):
     fn_cls = type(name.capitalize(), (Binary,), {"op": name, "_name_override": name.capitalize() + "Backward0"})
 
     def op(input, other):
-        if not is_tensor(input) and not is_tensor(other):
-            raise TypeError(f"{name}(): expected at least one Tensor argument")
         if needs_graph(input, other):
             return fn_cls.apply(input, other)
+        if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): expected at least one Tensor argument")
         return binary(name, input, other)
     op.__name__ = name
     op.__doc__ = f"{name}(input, other) elementwise with broadcasting and PyTorch's type promotion."
