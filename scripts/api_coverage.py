@@ -20,7 +20,8 @@ Headline figures leave out rows noted "not in torch 2.13" and method names share
 ("name also on list/dict/...", "mostly non-tensor objects": their counts are mostly other objects'
 methods); those are listed apart. Keyword figures count the keywords seen with names tritorch has
 (a missing name's keywords are missing with it), Tensor methods of the builtin-shared kind included
-(``Tensor.mean(axis=)`` is PyTorch's too). Code bases fully covered needs a per-code-base column (``repos``), which the table does
+(``Tensor.mean(axis=)`` is PyTorch's too). Code bases fully covered needs a per-code-base column
+(``repos``), which the table does
 not have today; the script says so instead of guessing.
 """
 import argparse
@@ -184,7 +185,8 @@ def report(m, top):
     print(f"table: {m['table']}")
     print(f"use sites covered: {m['use_sites_covered']}/{m['use_sites']} = {m['use_site_coverage']:.2f}%")
     print(f"names covered:     {m['names_covered']}/{m['names']}")
-    print(f"keyword sites on names we have: {m['keyword_sites_covered']}/{m['keyword_sites']} = {m['keyword_coverage']:.2f}% "
+    print(f"keyword sites on names we have: {m['keyword_sites_covered']}/{m['keyword_sites']} = "
+          f"{m['keyword_coverage']:.2f}% "
           f"({m['keyword_sites_through_kwargs']} of them through **kwargs)")
     if m["code_bases"] is None:
         print("code bases fully covered: n/a (the table has no per-code-base 'repos' column)")

@@ -73,7 +73,8 @@ def _make_type(stem, dtype_name, device_type):
 
 CPU_TYPES = {f"{stem}Tensor": _make_type(stem, name, "cpu") for stem, name in _STEMS.items()}
 CUDA_TYPES = {f"{stem}Tensor": _make_type(stem, name, "cuda") for stem, name in _STEMS.items()}
-_BY_STRING = {**{f"torch.{k}": v for k, v in CPU_TYPES.items()}, **{f"torch.cuda.{k}": v for k, v in CUDA_TYPES.items()}}
+_BY_STRING = {**{f"torch.{k}": v for k, v in CPU_TYPES.items()},
+              **{f"torch.cuda.{k}": v for k, v in CUDA_TYPES.items()}}
 
 
 def type_string(t):

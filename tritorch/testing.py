@@ -19,7 +19,8 @@ _TOLERANCES = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (
 
 def _tolerances(dtype, rtol, atol):
     if (rtol is None) != (atol is None):
-        raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no {'rtol' if rtol is None else 'atol'}.")
+        missing = "rtol" if rtol is None else "atol"
+        raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no {missing}.")
     if rtol is not None:
         return rtol, atol
     return _TOLERANCES.get(dtype.name, (0.0, 0.0))
@@ -38,7 +39,8 @@ def _compare_tensors(a, e, rtol, atol, equal_nan, check_device, check_dtype, msg
     for attr, ok in (("shape", a.shape == e.shape), ("device", not check_device or a.device == e.device),
                      ("dtype", not check_dtype or a.dtype is e.dtype)):
         if not ok:
-            _fail(msg, f"The values for attribute '{attr}' do not match: {getattr(a, attr)} != {getattr(e, attr)}.", path)
+            _fail(msg, f"The values for attribute '{attr}' do not match: {getattr(a, attr)} != "
+                       f"{getattr(e, attr)}.", path)
     rtol, atol = _tolerances(_dtype.promote_types(a.dtype, e.dtype), rtol, atol)
     x = a.detach().cpu().to(_dtype.float64).numpy()
     y = e.detach().cpu().to(_dtype.float64).numpy()
@@ -72,7 +74,8 @@ def _compare(a, e, rtol, atol, equal_nan, check_device, check_dtype, msg, path):
         return _compare_tensors(a, e, rtol, atol, equal_nan, check_device, check_dtype, msg, path)
     if isinstance(a, dict) and isinstance(e, dict):
         if set(a) != set(e):
-            _fail(msg, f"The keys of the mappings do not match:\n{sorted(map(repr, a))} != {sorted(map(repr, e))}", path)
+            _fail(msg, f"The keys of the mappings do not match:\n{sorted(map(repr, a))} != "
+                       f"{sorted(map(repr, e))}", path)
         for k in a:
             _compare(a[k], e[k], rtol, atol, equal_nan, check_device, check_dtype, msg, f"{path}[{k!r}]")
         return

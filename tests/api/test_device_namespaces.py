@@ -1,4 +1,5 @@
 """torch.cuda / torch.accelerator / torch.backends / global switches, as programs call them."""
+import os
 import subprocess
 import sys
 import warnings
@@ -13,9 +14,10 @@ def test_import_queries_no_device_and_no_gpu_means_unavailable():
     code = ("import sys, tritorch as torch, tritorch.cuda, tritorch.backends, tritorch.accelerator\n"
             "assert 'cuda.bindings' not in sys.modules and 'cuda.bindings.driver' not in sys.modules\n"
             "print(torch.cuda.is_available(), torch.accelerator.is_available(), torch.accelerator.device_count(),\n"
-            "      torch.accelerator.current_accelerator(), torch.cuda.is_bf16_supported(), torch.cuda.memory_reserved(),\n"
+            "      torch.accelerator.current_accelerator(), torch.cuda.is_bf16_supported(),\n"
+            "      torch.cuda.memory_reserved(),\n"
             "      torch.cuda.empty_cache(), torch.cuda.manual_seed(1), torch.backends.mps.is_available())\n")
-    env = {k: v for k, v in __import__("os").environ.items() if k not in ("TRITON_INTERPRET", "TRITORCH_REAL_GPU")}
+    env = {k: v for k, v in os.environ.items() if k not in ("TRITON_INTERPRET", "TRITORCH_REAL_GPU")}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["False", "False", "0", "None", "False", "0", "None", "None", "False"]
@@ -35,7 +37,8 @@ def test_cuda_names_on_the_emulated_device():
     assert props.total_memory > 0 and (props.major, props.minor) == torch.cuda.get_device_capability(0)
     assert torch.cuda.is_bf16_supported()
     x = torch.ones(1000, device="cuda")
-    assert torch.cuda.memory_reserved() >= x.numel() * 4 and torch.cuda.max_memory_reserved() >= torch.cuda.memory_reserved()
+    assert torch.cuda.memory_reserved() >= x.numel() * 4
+    assert torch.cuda.max_memory_reserved() >= torch.cuda.memory_reserved()
     torch.cuda.empty_cache()
     torch.cuda.synchronize("cuda:0")
     with pytest.raises(ValueError, match="Expected a cuda device"):

@@ -42,7 +42,8 @@ def test_out_writes_casts_resizes_and_refuses_autograd(oracle, rng):
         d = lib.empty(3, 5, dtype=lib.float64)
         lib.mul(x, x, out=d)                                  # float32 result cast into float64
         assert d.dtype == lib.float64
-        with pytest.warns(UserWarning, match=r"had shape \[7\], which does not match the required output shape \[3, 5\]"):
+        resized = r"had shape \[7\], which does not match the required output shape \[3, 5\]"
+        with pytest.warns(UserWarning, match=resized):
             lib.mul(x, 2, out=lib.empty(7))
         with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
             lib.add(x, x, out=lib.empty(3, 5, dtype=lib.int64))

@@ -78,7 +78,8 @@ def empty_cache():
     if not _runtime._initialized:
         return
     driver = _runtime.driver_api()
-    pool = _runtime.check(driver.cuDeviceGetDefaultMemPool(_runtime.check(driver.cuDeviceGet(_runtime.current_device()))))
+    handle = _runtime.check(driver.cuDeviceGet(_runtime.current_device()))
+    pool = _runtime.check(driver.cuDeviceGetDefaultMemPool(handle))
     _runtime.check(driver.cuMemPoolTrimTo(pool, 0))
 
 
