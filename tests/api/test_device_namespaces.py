@@ -110,7 +110,9 @@ def test_default_device_is_honoured_by_creation_functions(rng):
     try:
         made = [torch.zeros(2), torch.ones(2, 3), torch.empty(1), torch.randn(2), torch.rand(2), torch.arange(3),
                 torch.tensor([1.0]), torch.full((2,), 1.0), torch.randint(5, (2,)), torch.linspace(0, 1, 3),
-                torch.eye(2), torch.as_tensor(rng.standard_normal(3).astype(np.float32))]
+                torch.eye(2), torch.as_tensor(rng.standard_normal(3).astype(np.float32)), torch.logspace(0, 1, 3),
+                torch.normal(0.0, 1.0, size=(2,)), torch.randperm(3), torch.nn.Linear(2, 3).weight,
+                torch.nn.BatchNorm1d(3).running_mean]
         assert all(t.device.type == "cuda" for t in made), [t.device for t in made]
         assert torch.get_default_device().type == "cuda"
         assert torch.zeros(1, device="cpu").device.type == "cpu"

@@ -237,9 +237,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    return (base ** linspace(start, end, steps, dtype=_dtype.float64)).to(
-        _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()).to(as_device(device)).requires_grad_(
-        requires_grad)
+    return (base ** linspace(start, end, steps, dtype=_dtype.float64, device=device)).to(
+        _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()).requires_grad_(requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
