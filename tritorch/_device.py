@@ -34,6 +34,17 @@ class device:
         idx = "" if self.index is None else f", index={self.index}"
         return f"device(type='{self.type}'{idx})"
 
+    def __enter__(self):
+        """``with torch.device("cuda"):`` creation functions default to this device inside the block."""
+        from . import _global_settings
+        _global_settings.push_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        from . import _global_settings
+        _global_settings.pop_default_device()
+        return False
+
 
 CPU = device("cpu")
 

@@ -34,6 +34,19 @@ def get_default_device():
     return _default_device
 
 
+_device_stack = []
+
+
+def push_default_device(device):
+    """``with tritorch.device(...)``: remember the current default and make ``device`` the default."""
+    _device_stack.append(_default_device)
+    set_default_device(device)
+
+
+def pop_default_device():
+    set_default_device(_device_stack.pop())
+
+
 def set_float32_matmul_precision(precision):
     """``"highest"`` (IEEE float32, the default), ``"high"`` or ``"medium"`` (float32 matmuls on
     cuda may use TF32 tensor cores). The CPU always computes in float32."""

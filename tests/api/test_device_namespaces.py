@@ -166,3 +166,12 @@ def test_streams_and_events_take_pytorch_keywords():
     torch.cuda.current_stream().wait_stream(s)
     with pytest.raises(NotImplementedError, match="IPC"):
         torch.cuda.Event(interprocess=True)
+
+
+def test_device_as_context_manager():
+    with torch.device("cuda"):
+        assert torch.zeros(2).device.type == "cuda" and torch.nn.Linear(2, 2).weight.device.type == "cuda"
+        with torch.device("cpu"):
+            assert torch.ones(1).device.type == "cpu"
+        assert torch.ones(1).device.type == "cuda"
+    assert torch.zeros(1).device.type == "cpu" and torch.get_default_device().type == "cpu"
