@@ -39,8 +39,10 @@ def add_arguments(parser):
                              "classes can be named")
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
-                     help="always show the progress bar")
-    bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+                     help="always show the progress bar (default: on when stderr is a terminal)")
+    bar.add_argument("--no-progress", dest="progress", action="store_false",
+                     help="plain log lines instead of the bar (the default when stderr is not a terminal: "
+                          "one every trainer.log_every_s seconds, at a multiple of trainer.log_every steps)")
 
 
 def config_error(e):

@@ -39,7 +39,9 @@ TRAINER = {
     "max_steps": (["int", None], None),     # optimizer steps; with epochs, whichever ends first
     "eval_every": (["int", None], None),    # steps between evaluations; default: every epoch
     "limit_eval_batches": (["int", None], None),  # evaluate on this many batches, spread over the split
-    "log_every": ("int", 10),               # steps between train-metric log lines
+    "log_every": ("int", 10),               # steps between train rows in metrics.jsonl (and plain log lines)
+    "log_every_s": (["float", None], 10.0),  # without the bar: seconds between plain log lines; 0 = every
+                                             # log_every steps; null = none
     "accumulate_grad_batches": ("int", 1),
     "gradient_clip_val": (["float", None], None),  # max total grad norm (nn.utils.clip_grad_norm_)
     "precision": (("32", "bf16-mixed", "16-mixed"), "32"),
@@ -48,7 +50,7 @@ TRAINER = {
     "early_stopping": (["dict", None], None),
     "checkpoint_every": (["int", None], None),  # also keep checkpoints/step_N every N steps
     "output_dir": (["str", None], None),    # default runs/<name>
-    "progress": (["bool", None], None),     # default: on when stderr is a terminal
+    "progress": (["bool", None], None),     # the bar (true) or plain log lines (false); default: bar on a TTY
 }
 
 EARLY_STOPPING = {
@@ -68,7 +70,8 @@ POSITIVE = {("data", "batch_size"), ("data", "eval_batch_size"), ("trainer", "ep
             ("trainer", "eval_every"), ("trainer", "limit_eval_batches"), ("trainer", "log_every"),
             ("trainer", "accumulate_grad_batches"),
             ("trainer", "checkpoint_every"), ("trainer", "gradient_clip_val")}
-NON_NEGATIVE = {("seed",), ("data", "num_workers"), ("data", "val_fraction"), ("scheduler", "warmup_steps"),
+NON_NEGATIVE = {("seed",), ("trainer", "log_every_s"), ("data", "num_workers"),
+                ("data", "val_fraction"), ("scheduler", "warmup_steps"),
                 ("trainer", "early_stopping", "patience"), ("trainer", "early_stopping", "min_delta")}
 
 

@@ -203,7 +203,7 @@ class Trainer:
             return {}
         self.last_eval = {f"val/{k}": v for k, v in metrics.items()}
         self.state["eval_step"] = self.state["step"]
-        self.log.log({"step": self.state["step"], "epoch": self.state["epoch"], **self.last_eval})
+        self.log.log({"step": self.state["step"], "epoch": self._data_epoch(), **self.last_eval})
         self.log.write_csv()
         if self.scheduler is not None and type(self.scheduler).__name__ == "ReduceLROnPlateau":
             self.scheduler.step(self.last_eval.get(self.monitor, metrics["loss"]))
@@ -219,9 +219,15 @@ class Trainer:
             self._early_stopping(es)
         if improved:
             self.save("best")
-        self.bar.write(f"step {self.state['step']} epoch {self.state['epoch']}: "
+        self.bar.write(f"step {self.state['step']} epoch {self._data_epoch()}: "
                        + "  ".join(f"{k} {v:.4f}" for k, v in self.last_eval.items()))
         return self.last_eval
+
+    def _data_epoch(self):
+        """The epoch the last trained batch belongs to (0-based), as train rows record it: an epoch-end
+        evaluation runs after the epoch counter moved on, and belongs to the epoch before."""
+        ended = self.state["batch"] == 0 and self.state["step"] > 0
+        return self.state["epoch"] - 1 if ended else self.state["epoch"]
 
     def _early_stopping(self, es):
         monitor = es["monitor"] or self.monitor
@@ -254,7 +260,8 @@ class Trainer:
     def _fit(self):
         self._open_run_dir()
         tcfg = self.config["trainer"]
-        self.bar = Progress(self.total_steps, start=self.state["step"], enabled=self.show_progress)
+        self.bar = Progress(self.total_steps, start=self.state["step"], enabled=self.show_progress,
+                            every_steps=tcfg["log_every"], every_s=tcfg["log_every_s"])
         previous = signal.signal(signal.SIGINT, self._on_sigint) if _main_thread() else None
         start = time.perf_counter() - self.state["elapsed"]
         t_resume, step_resume = time.perf_counter(), self.state["step"]
@@ -339,7 +346,7 @@ class Trainer:
 
     def _after_step(self, tcfg, loss, lr):
         step = self.state["step"]
-        self.bar.update(step, loss=loss, lr=lr)
+        self.bar.update(step, epoch=self.state["epoch"], loss=loss, lr=lr)
         if step % tcfg["log_every"] == 0 or step == self.total_steps:
             self.log.log({"step": step, "epoch": self.state["epoch"], "train/loss": loss, "lr": lr,
                           "time": round(self.state["elapsed"], 3)})
