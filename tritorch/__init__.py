@@ -40,7 +40,7 @@ def can_cast(from_, to):
 
 
 _LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "linalg", "fft", "backends", "accelerator", "jit",
-                    "hub", "onnx", "compiler", "multiprocessing", "version", "random", "testing",
+                    "hub", "onnx", "compiler", "multiprocessing", "version", "random", "testing", "distributed",
                     "distributions", "profiler")
 
 

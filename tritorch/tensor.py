@@ -195,6 +195,22 @@ class Tensor:
                     hooks.remove(hook)
         return _Handle()
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) after backward has added to this leaf's `.grad` (as PyTorch 2.1+)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd.function import edge_of
+        hooks = edge_of(self)[0].post_hooks
+        hooks.append(hook)
+
+        class _Handle:
+            def remove(self_):
+                if hook in hooks:
+                    hooks.remove(hook)
+        return _Handle()
+
     def detach(self):
         t = Tensor._make(self._data, self._device)
         t._vc = self._vc

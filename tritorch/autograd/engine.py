@@ -87,6 +87,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             if isinstance(node, AccumulateGrad):
                 if captured is None and in_grads[0] is not None:
                     _accumulate(node.variable, in_grads[0], create_graph)
+                    for hook in node.post_hooks:
+                        hook(node.variable)
                 continue
             if all(g is None for g in in_grads):
                 out_grads = (None,) * len(node.next_functions)

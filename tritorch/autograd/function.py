@@ -102,6 +102,7 @@ class AccumulateGrad(Node):
         super().__init__(None)
         self.variable = variable
         self._out_meta = [(variable.shape, variable.dtype, variable.device)]
+        self.post_hooks = []  # hook(variable) after its .grad is updated (DDP starts all-reduces here)
 
     def release(self):
         pass
