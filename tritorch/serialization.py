@@ -157,22 +157,24 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
 
     A path ending in .pt/.pth/.bin/.ckpt/.tar/.pkl gets PyTorch's zip format instead (what
     torch.save writes; PyTorch's default torch.load reads it), which also holds what safetensors
-    cannot: numpy arrays, whole modules (loading those needs ``weights_only=False``).
+    cannot: numpy arrays, whole modules (loading those needs ``weights_only=False``). So does any
+    other path (not .safetensors) when ``obj`` holds something safetensors cannot store.
 
     Examples:
         >>> tritorch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": 100},
         ...               "ckpt.safetensors")
         >>> tritorch.save(model.state_dict(), "model.pt")   # for PyTorch users
     """
-    if not hasattr(f, "write") and os.fspath(f).lower().endswith(PT_SUFFIXES):
-        import io
-        from .serialization_pt import save_pt
-        buf = io.BytesIO()
-        save_pt(obj, buf)
-        _write_atomic(os.fspath(f), buf.getvalue())
-        return
+    is_path = not hasattr(f, "write")
+    if is_path and os.fspath(f).lower().endswith(PT_SUFFIXES):
+        return _save_pt_file(obj, os.fspath(f))
     enc = _Encoder()
-    tree = enc(obj)
+    try:
+        tree = enc(obj)
+    except TypeError:
+        if is_path and not os.fspath(f).lower().endswith(".safetensors"):
+            return _save_pt_file(obj, os.fspath(f))    # torch.save(model, "model.any"): PyTorch's format
+        raise
     meta = json.dumps({"version": _VERSION, "tree": tree}, ensure_ascii=False, allow_nan=False,
                       separators=(",", ":"))
     data = _serialize(enc.arrays, {_KEY: meta})
@@ -182,6 +184,14 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
             f.flush()
     else:
         _write_atomic(os.fspath(f), data)
+
+
+def _save_pt_file(obj, path):
+    import io
+    from .serialization_pt import save_pt
+    buf = io.BytesIO()
+    save_pt(obj, buf)
+    _write_atomic(path, buf.getvalue())
 
 
 # -- loading -----------------------------------------------------------------------------------------

@@ -211,3 +211,16 @@ def test_legacy_attack_and_oversized_storage_stay_inert(tmp_path):
     path.write_bytes(_legacy_header() + huge)
     with pytest.raises(RuntimeError, match="more than the file holds"):
         tritorch.load(path)
+
+
+def test_objects_safetensors_cannot_hold_go_to_pytorch_format_on_other_paths(tmp_path):
+    model = _net(tritorch)
+    tritorch.save(model, tmp_path / "model.model")             # any extension but .safetensors
+    assert zipfile.is_zipfile(tmp_path / "model.model")
+    assert isinstance(tritorch.load(tmp_path / "model.model", weights_only=False), tritorch.nn.Sequential)
+    tritorch.save({"w": tritorch.ones(2)}, tmp_path / "state.model")   # a state dict still goes to safetensors
+    assert not zipfile.is_zipfile(tmp_path / "state.model")
+    with pytest.raises(TypeError, match="cannot store"):
+        tritorch.save(model, tmp_path / "model.safetensors")
+    with pytest.raises(TypeError, match="cannot store"):
+        tritorch.save(model, io.BytesIO())
