@@ -7,7 +7,8 @@ file already in the cache is used; otherwise the error says where to put it. ``h
 ``hub.list`` would run a repository's ``hubconf.py``: tritorch refuses (a download must not run code).
 
 The cache: ``set_dir(path)``, else ``$TORCH_HOME/hub``, else ``$XDG_CACHE_HOME/tritorch/hub``
-(``~/.cache/tritorch/hub``).
+(``~/.cache/tritorch/hub``). A file PyTorch already downloaded to its default cache
+(``~/.cache/torch/hub/checkpoints``) is read from there instead of downloaded again.
 """
 import hashlib
 import os
@@ -33,6 +34,12 @@ def get_dir():
         return os.path.join(os.path.expanduser(os.environ["TORCH_HOME"]), "hub")
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(cache, "tritorch", "hub")
+
+
+def _pytorch_hub_dir():
+    """PyTorch's own default hub folder (``~/.cache/torch/hub``), consulted for files it downloaded."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "torch", "hub")
 
 
 def set_dir(d):
@@ -95,6 +102,9 @@ def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=Tr
     else:
         folder = model_dir or os.path.join(get_dir(), "checkpoints")
         path = os.path.join(folder, name)
+        pytorch_cached = os.path.join(_pytorch_hub_dir(), "checkpoints", name)
+        if not os.path.exists(path) and model_dir is None and os.path.exists(pytorch_cached):
+            path = pytorch_cached                    # already downloaded by PyTorch: read it where it is
         if not os.path.exists(path):
             match = _HASH.search(name) if check_hash else None
             download_url_to_file(url, path, match.group(1) if match else None, progress=progress)

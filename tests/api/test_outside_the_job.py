@@ -110,3 +110,15 @@ def test_pytorch_module_paths(path, name):
     assert isinstance(getattr(module, name), type)
     if not name.startswith("_") and hasattr(torch.nn, name):
         assert getattr(module, name) is getattr(torch.nn, name)
+
+
+def test_hub_reads_a_file_pytorch_already_downloaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("TORCH_HOME", raising=False)
+    monkeypatch.setattr(torch.hub, "_dir", None)
+    theirs = tmp_path / "xdg" / "torch" / "hub" / "checkpoints" / "resnet-abc.pth"
+    theirs.parent.mkdir(parents=True)
+    torch.save({"w": torch.arange(3.0)}, str(theirs))
+    sd = torch.hub.load_state_dict_from_url("http://127.0.0.1:9/resnet-abc.pth")   # never contacted
+    assert sd["w"].tolist() == [0.0, 1.0, 2.0]
+    assert torch.hub.get_dir() == str(tmp_path / "xdg" / "tritorch" / "hub")
