@@ -47,6 +47,14 @@ _ABSENT, _ARRAY, _SCALAR = 0, 1, 2
 
 # -- op dispatch -----------------------------------------------------------------------------------
 @triton.jit
+def _half_exp(x):
+    """exp(|x|) / 2 as (exp(|x| / 2) / 2) * exp(|x| / 2): finite wherever the result is (sinh/cosh of 89
+    in float32 is 2.2e38, but exp(89) overflows)."""
+    h = tl.exp(0.5 * tl.abs(x))
+    return (0.5 * h) * h
+
+
+@triton.jit
 def _unary(x, OP: tl.constexpr, KIND: tl.constexpr):
     if OP == 0:
         r = x
@@ -129,11 +137,11 @@ def _unary(x, OP: tl.constexpr, KIND: tl.constexpr):
         r = atan(x)
     elif OP == 33:
         e = expm1(tl.abs(x))
-        r = tl.where(e == float("inf"), e, 0.5 * (e + div_ieee(e, e + 1.0, KIND)))
+        r = tl.where(tl.abs(x) > 20.0, _half_exp(x), 0.5 * (e + div_ieee(e, e + 1.0, KIND)))
         r = tl.where(x < 0, -r, r)
     elif OP == 34:
         e = tl.exp(tl.abs(x))
-        r = 0.5 * (e + div_ieee(tl.zeros_like(e) + 1.0, e, KIND))
+        r = tl.where(tl.abs(x) > 20.0, _half_exp(x), 0.5 * (e + div_ieee(tl.zeros_like(e) + 1.0, e, KIND)))
     else:
         r = x * x
     return r

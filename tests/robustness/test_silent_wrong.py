@@ -393,6 +393,12 @@ CASES = {
     "kthvalue 4 of 3": (lambda m, d: m.ones(2, 3, device=d).kthvalue(4),
                         Raises(RuntimeError, "kthvalue(): selected number k out of range for dimension 1")),
     "cat of nothing": (lambda m, d: m.cat([]), Raises(ValueError, "torch.cat(): expected a non-empty list of Tensors")),
+    "sinh/cosh of 89 in float32": (lambda m, d: [m.sinh(t(m, d, [89.0, -89.0])), m.cosh(t(m, d, [-89.0, 21.0]))],
+                                   [[2.2448064e38, -2.2448064e38], [2.2448064e38, 659609260.0]]),
+    "x ** 0.5 is sqrt, as PyTorch": (  # (C's pow, which PyTorch uses for a tensor exponent, gives inf and +0)
+        lambda m, d: [(x, math.copysign(1, x) if x == x else 0.0)
+                      for x in m.pow(t(m, d, [-inf, -0.0, 4.0]), 0.5).tolist()],
+        [[nan, 0.0], [-0.0, -1.0], [2.0, 1.0]]),
     "mean of int64": (lambda m, d: m.ones(3, dtype=m.long, device=d).mean(),
                       Raises(RuntimeError, "mean(): could not infer output dtype. Input dtype must be either a "
                                            "floating point or complex dtype. Got: Long")),
