@@ -68,12 +68,14 @@ def attention_backward_configs(head_dim, itemsize=2):
 def attention_backward_shared(config, head_dim, itemsize=2):
     """Estimated shared memory (bytes) of the dk/dv program: its k and v tiles and the q and dO tiles
     (BLOCK_N and BLOCK_M rows of D) with the (BLOCK_M, BLOCK_N) probability tile transposed through
-    shared memory, plus (num_stages - 1) more pipelined q and dO tiles with their LSE and delta rows.
-    Fitted to the compiled kernels (float32 D128 M32 N32 s1: 69,632 B, exact)."""
+    shared memory, plus up to two more pipelined q and dO tiles with their LSE and delta rows (the
+    compiled kernels never held more than three: D128 M128 N32 s4 needs 224,256 B, not 289,792).
+    Fitted to compiled kernels: float32 D128 M32 N32 s1 69,632 B and bf16 D128 M128 N64 s3 247,808 B
+    exactly; the tuner prunes by the real compile on a GPU."""
     d = max(16, triton.next_power_of_2(head_dim))
     bm, bn, stages = config["BLOCK_M"], config["BLOCK_N"], config["num_stages"]
     base = (2 * (bm + bn) * d + bm * bn) * itemsize
-    return base + max(stages - 1, 0) * (2 * bm * d * itemsize + 8 * bm)
+    return base + max(min(stages, 3) - 1, 0) * (2 * bm * d * itemsize + 8 * bm)
 
 
 def attention_key(head_dim, seq_len, dtype):

@@ -47,3 +47,16 @@ def test_misfit_names_shared_memory_registers_and_the_device_limit():
     assert "166912" in misfit([record(200000)], (8, 0))
     assert misfit([record(200000)], (8, 0), shared_limit_bytes=232448) is None  # the device's own figure
     assert "registers" in misfit([record(1024, registers=255, warps=16)], (9, 0))  # 255 x 512 > 65,536
+
+
+def test_attention_backward_has_its_own_space_and_estimate():
+    from tritorch.tune.library import ATTENTION, ATTENTION_BACKWARD
+    shape = dict(batch=1, heads=1, seq_q=1024, seq_k=1024, head_dim=128, causal=0)
+    tried = dict(BLOCK_M=128, BLOCK_N=64, num_warps=8, num_stages=3)  # compiled: 247,808 B on sm_90
+    assert ATTENTION_BACKWARD.resources(tried, shape, "bfloat16")[0] == 247808
+    good = dict(BLOCK_M=128, BLOCK_N=32, num_warps=8, num_stages=3)
+    assert ATTENTION_BACKWARD.resources(good, shape, "bfloat16")[0] <= 232448
+    backward_space = ATTENTION_BACKWARD.space(shape, "bfloat16")
+    assert good in backward_space and tried not in backward_space
+    assert backward_space != ATTENTION.space(shape, "bfloat16")
+    assert all(c["BLOCK_M"] >= 16 and c["BLOCK_N"] >= 16 for c in backward_space)
