@@ -24,7 +24,7 @@ CONFIG = {
                                                {"type": "ReLU"}, {"type": "Linear", "in_features": 16,
                                                                   "out_features": 10}]},
     "optimizer": {"type": "Adam", "lr": 1e-2},
-    "trainer": {"max_steps": 4, "eval_every": 2, "limit_eval_batches": 1, "progress": False},
+    "trainer": {"max_steps": 4, "eval_every": 2, "limit_eval_batches": 1, "progress": False, "log_every_s": None},
     "metrics": ["loss", "accuracy"],
 }
 
@@ -36,12 +36,14 @@ def _cli(capsys, *args):
 
 
 def _one_line(err, *parts):
+    """The error is one line, the last on stderr (progress lines may come before it), no traceback."""
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], err
     assert "Traceback" not in err
     for part in parts:
-        assert str(part) in lines[0], (part, lines[0])
-    return lines[0]
+        assert str(part) in errors[0], (part, errors[0])
+    return errors[0]
 
 
 @pytest.fixture(scope="module")
