@@ -20,8 +20,8 @@ def reduce(op, a, axes, keepdim, dtype=None):
         out = np.count_nonzero(a, axis=axes, keepdims=keepdim)
     else:
         out = _REDUCE[op](_up(a), axis=axes, keepdims=keepdim)
-    out = np.asarray(out)
-    return out.astype(dtype or a.dtype, copy=False)
+    with np.errstate(over="ignore"):  # a float16 sum past 65504 is inf, quietly, as in PyTorch
+        return np.asarray(out).astype(dtype or a.dtype, copy=False)
 
 
 def arg_reduce(op, a, axis, keepdim):
