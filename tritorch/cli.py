@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "train": ("tritorch.cli_train", "train a model from a YAML config (checkpoints, metrics, --resume, --dry-run)"),
     "eval": ("tritorch.cli_eval", "metrics of a trained run's best checkpoint on the test split"),
     "generate": ("tritorch.cli_generate", "sample text from a trained character model"),
+    "predict": ("tritorch.cli_predict", "classify texts or images with a trained run (label, probabilities)"),
     "plot": ("tritorch.cli_plot", "draw loss and metric curves of runs to a PNG (needs matplotlib)"),
     "tune": ("tritorch.cli_tune", "autotune kernel configs from a sweep YAML; show/clear/export/import the cache"),
 }
