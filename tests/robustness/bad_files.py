@@ -53,7 +53,8 @@ def cases(tmp_path, marker):
     return {
         "empty": (b"", "is empty"),
         "truncated": (data[:len(data) // 2], "truncated"),
-        "huge_header_length": ((2 ** 62).to_bytes(8, "little") + data[8:], "announce a 4611686018427387904-byte header"),
+        "huge_header_length": ((2 ** 62).to_bytes(8, "little") + data[8:],
+                               "announce a 4611686018427387904-byte header"),
         "header_just_short": ((len(data) - 7).to_bytes(8, "little") + data[8:], "truncated"),
         "overlapping_offsets": (_edit(tmp_path, lambda h: h["b"].update(data_offsets=[0, 12])), "overlap"),
         "offsets_past_the_end": (_edit(tmp_path, lambda h: h["b"].update(data_offsets=[24, 10 ** 9])),

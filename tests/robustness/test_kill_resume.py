@@ -181,6 +181,6 @@ def test_resume_truncates_metrics_to_the_lines_its_checkpoint_saw(tmp_path):
     log.log({"step": 2, "epoch": 0, "val/loss": 1.4})  # the epoch-end row, then a kill before the next save
     log.log({"step": 3, "train/loss": 1.2})
     MetricLog(str(tmp_path)).truncate(2, saw)
-    assert [r for r in MetricLog(str(tmp_path)).read()] == [{"step": 1, "train/loss": 2.0}, {"step": 2, "train/loss": 1.5}]
+    assert MetricLog(str(tmp_path)).read() == [{"step": 1, "train/loss": 2.0}, {"step": 2, "train/loss": 1.5}]
     MetricLog(str(tmp_path)).truncate(1)  # a checkpoint from before line counts: by step
     assert MetricLog(str(tmp_path)).read() == [{"step": 1, "train/loss": 2.0}]
