@@ -168,18 +168,45 @@ def _shape_text(shape):
     return " ".join(f"{k}={v}" for k, v in shape.items())
 
 
+def summary(rows, triton_version):
+    """A markdown table per target: for each family, default-config kernels compiled, the largest
+    shared memory and register count among them, defaults that spill, and failures."""
+    out = []
+    for arch in sorted({r["arch"] for r in rows}, reverse=True):
+        out += [f"\n**{arch}, Triton {triton_version}**\n",
+                "| family | dtypes | default kernels | max shared (B) | max regs | spilling | failures | no-fit (space) |",
+                "|---|---|---|---|---|---|---|---|"]
+        for family in sorted({r["family"] for r in rows if r["arch"] == arch}):
+            mine = [r for r in rows if r["arch"] == arch and r["family"] == family]
+            ok = [r for r in mine if r["role"] == "default" and r["status"] == "ok"]
+            spilling = sum(1 for r in ok if r["spills"])
+            failures = sum(1 for r in mine if r["role"] == "default" and r["problems"])
+            no_fit = sum(1 for r in mine if r["role"] == "space" and r["problems"])
+            out.append(f"| {family} | {', '.join(sorted({r['dtype'] for r in mine}))} | {len(ok)} | "
+                       f"{max((r['shared'] for r in ok), default=0):,} | "
+                       f"{max((r['registers'] or 0 for r in ok), default=0)} | {spilling} | {failures} | {no_fit} |")
+    return "\n".join(out)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fast", action="store_true", help="defaults, one shape per kernel and dtype (CI)")
     parser.add_argument("--space", action="store_true", help="also every search-space config")
     parser.add_argument("--arch", action="append", choices=sorted(ARCHS), help="90 and/or 80 (default: both; --fast: 90)")
     parser.add_argument("--only", action="append", default=[], help="only these families (repeatable)")
+    parser.add_argument("--dtype", action="append", default=[], help="only these dtypes (repeatable)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--cache", default=None, help="cache directory (default ~/.cache/tritorch/compile)")
     parser.add_argument("--json", default=None, help="also write every record to this file")
     parser.add_argument("--config", default=None, help="JSON config forced on the --only tunable (tests)")
     parser.add_argument("--quiet", action="store_true", help="print failures and the summary only")
+    parser.add_argument("--summarize", default=None, help="print the markdown summary of a --json file and exit")
     args = parser.parse_args(argv)
+    if args.summarize:
+        with open(args.summarize) as f:
+            data = json.load(f)
+        print(summary(data["rows"], data["triton"]))
+        return 0
     os.environ.pop("TRITON_INTERPRET", None)
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     cache = args.cache or __import__("tritorch.tune.compiled", fromlist=["x"]).default_cache_dir()
@@ -188,6 +215,8 @@ def main(argv=None):
     cases = tunable_cases(args.fast, args.space) + launcher_cases(args.fast)
     if args.only:
         cases = [c for c in cases if c[0] in args.only]
+    if args.dtype:
+        cases = [c for c in cases if c[1] in args.dtype]
     if args.config:
         cases = [(c[0], c[1], c[2], "default", json.loads(args.config)) for c in cases if c[3] == "default"]
     tasks = [(case, cap) for cap in archs for case in cases]
@@ -232,7 +261,7 @@ def main(argv=None):
               f"spill {row['spills'] if row['spills'] is not None else '-':>5} {flag}{'; '.join(row['problems'])}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
+            json.dump({"triton": triton.__version__, "date": time.strftime("%Y-%m-%d"), "rows": rows}, f, indent=1)
     compiled_ok = sum(r["status"] == "ok" for r in rows)
     print(f"\n{len(rows)} kernels ({compiled_ok} compiled) in {time.monotonic() - start:.0f} s; "
           f"{len(failures)} default-config failures", flush=True)
