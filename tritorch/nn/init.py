@@ -184,3 +184,23 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     for c in range(cols):
         values[rng.permutation(rows)[:zeros], c] = 0
     return _fill_host(tensor, values)
+
+
+def _deprecated(new):
+    """PyTorch's old names without the trailing underscore: they warn and call the new one."""
+    old = new.__name__[:-1]
+
+    def fn(*args, **kwargs):
+        import warnings
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.", FutureWarning,
+                      stacklevel=2)
+        return new(*args, **kwargs)
+    fn.__name__ = old
+    fn.__doc__ = f"Deprecated alias of {new.__name__} (warns, as PyTorch)."
+    return fn
+
+
+uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse = _deprecated(orthogonal_), _deprecated(sparse_)

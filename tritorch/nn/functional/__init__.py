@@ -14,3 +14,5 @@ from .upsampling import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .embedding_bag import *  # noqa: F401,F403
 from .conv3d import *  # noqa: F401,F403
+from .pooling_extra import *  # noqa: F401,F403
+from .sampling import *  # noqa: F401,F403

@@ -99,3 +99,54 @@ class BatchNorm3d(_BatchNorm):
     """Batch normalisation of (N, C, D, H, W) per channel; see BatchNorm1d."""
 
     _dims, _dims_name = (5,), "5D"
+
+
+class SyncBatchNorm(_BatchNorm):
+    """BatchNorm whose batch statistics are meant to be reduced over a process group. In a single
+    process (tritorch.distributed not initialised, or a world of one) that is plain batch norm, which
+    is what this computes; in a larger world it raises rather than silently use local statistics.
+
+    Args: as BatchNorm1d, plus process_group (optional).
+    """
+
+    _dims, _dims_name = (2, 3, 4, 5), "at least 2D"
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def forward(self, input):
+        if self.training:
+            try:
+                import tritorch.distributed as dist
+                world = dist.get_world_size(self.process_group) if dist.is_available() and dist.is_initialized() \
+                    else 1
+            except (ImportError, AttributeError):
+                world = 1
+            if world > 1:
+                raise NotImplementedError("SyncBatchNorm across several processes is not implemented in tritorch; "
+                                          "convert the model back with BatchNorm or train in one process")
+        return super().forward(input)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """A copy-free conversion: every BatchNorm*d in module replaced by a SyncBatchNorm holding
+        the same parameters and buffers."""
+        out = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm) and \
+                type(module).__name__.startswith("BatchNorm"):
+            out = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
+                      process_group)
+            if module.affine:
+                out.weight, out.bias = module.weight, module.bias
+            out.running_mean, out.running_var = module.running_mean, module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out
