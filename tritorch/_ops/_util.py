@@ -99,7 +99,7 @@ def size_args(size):
 
 def meta_of(x):
     """(shape, dtype) of a tensor input, kept by ops that need it in backward; None for scalars."""
-    return (x.shape, x.dtype) if is_tensor(x) else None
+    return (x._data.shape, x.dtype) if isinstance(x, Tensor) else None
 
 
 def grad_for(g, meta, needed=True):

@@ -144,9 +144,10 @@ class Binary(Function):
         op = ctx._fn.op
         out = binary(op, a, b)
         keep_in, keep_out = _SAVES.get(op, (True, False))
-        ctx.save_for_backward(a if keep_in and is_tensor(a) else None, b if keep_in and is_tensor(b) else None,
+        a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+        ctx.save_for_backward(a if keep_in and a_is_tensor else None, b if keep_in and b_is_tensor else None,
                               out if keep_out else None)
-        ctx.scalars = (a if not is_tensor(a) else None, b if not is_tensor(b) else None)
+        ctx.scalars = (None if a_is_tensor else a, None if b_is_tensor else b)
         ctx.inputs = (meta_of(a), meta_of(b))
         return out
 

@@ -48,7 +48,7 @@ class Node:
 
     # -- ctx API ---------------------------------------------------------------------------
     def save_for_backward(self, *tensors):
-        self._saved = tuple((t, None if t is None else t._vc[0]) for t in tensors)
+        self._saved = tuple([(t, None if t is None else t._vc[0]) for t in tensors])
 
     @property
     def saved_tensors(self):
@@ -110,7 +110,7 @@ class AccumulateGrad(Node):
 
 def edge_of(t):
     """Where the gradient of tensor `t` must go: (node, output_nr), or (None, 0)."""
-    if t is None or not getattr(t, "requires_grad", False):
+    if t is None or not getattr(t, "_requires_grad", False):
         return (None, 0)
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
@@ -158,7 +158,7 @@ class Function:
             return outputs
         if cls._name_override:
             ctx._name = cls._name_override
-        ctx.next_functions = tuple(edge_of(a) if isinstance(a, Tensor) else (None, 0) for a in args)
+        ctx.next_functions = tuple([edge_of(a) if isinstance(a, Tensor) else (None, 0) for a in args])
         ctx._out_meta = []
         outs = outputs if isinstance(outputs, tuple) else (outputs,)
         for i, out in enumerate(outs):
