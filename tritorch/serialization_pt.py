@@ -266,7 +266,7 @@ def load_pt(data, name, map_location=None, weights_only=True):
     return _place(obj, map_location, _location)
 
 
-def _place(obj, map_location, location_of, seen=None):
+def _place(obj, map_location, location_of):
     """Move the loaded tensors to where map_location says (in place in containers)."""
     if isinstance(obj, Tensor):
         saved = obj.__dict__.pop("_pt_location", "cpu")
@@ -286,7 +286,8 @@ def _place(obj, map_location, location_of, seen=None):
     elif isinstance(obj, list):
         obj[:] = [_place(v, map_location, location_of) for v in obj]
     elif isinstance(obj, tuple) and not isinstance(obj, Size):
-        return type(obj)(_place(v, map_location, location_of) for v in obj) if type(obj) is tuple else obj
+        items = [_place(v, map_location, location_of) for v in obj]
+        return type(obj)(*items) if hasattr(obj, "_fields") else type(obj)(items)
     return obj
 
 
