@@ -84,7 +84,10 @@ def is_deterministic_algorithms_warn_only_enabled():
 def _threadpool_limits(n):
     try:
         import threadpoolctl
-    except ImportError:     # optional: without it numpy's BLAS keeps its own thread count
+    except ImportError:     # optional: without it numpy's BLAS keeps its own thread count, and we say so
+        import warnings
+        warnings.warn("tritorch.set_num_threads: numpy's BLAS keeps its own thread count; pip install "
+                      "'tritorch[threads]' (threadpoolctl) to apply it", stacklevel=3)
         return
     threadpoolctl.threadpool_limits(n)
 

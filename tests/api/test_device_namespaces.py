@@ -130,9 +130,15 @@ def test_deterministic_and_threads():
         torch.use_deterministic_algorithms(False)
     assert torch.get_num_threads() >= 1
     n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    assert torch.get_num_threads() == 1
-    torch.set_num_threads(n)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.set_num_threads(1)
+        assert torch.get_num_threads() == 1
+        torch.set_num_threads(n)
+    try:
+        import threadpoolctl  # noqa: F401
+    except ImportError:       # without the extra, the call says it cannot limit BLAS (never silent)
+        assert any("threadpoolctl" in str(w.message) for w in caught)
 
 
 def test_constants_and_predicates():
