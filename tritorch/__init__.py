@@ -39,7 +39,7 @@ def can_cast(from_, to):
     return from_.category <= to.category
 
 
-_LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "linalg", "fft", "backends", "accelerator", "jit",
+_LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "linalg", "fft", "special", "backends", "accelerator", "jit",
                     "hub", "onnx", "compiler", "multiprocessing", "version", "random", "testing", "distributed",
                     "distributions", "profiler")
 

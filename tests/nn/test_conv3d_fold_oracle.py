@@ -61,3 +61,22 @@ def test_fold_errors():
     with pytest.raises(RuntimeError) as theirs:
         torch.nn.functional.fold(torch.zeros(1, 12, 5), (4, 4), 2)
     assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1, output_padding=1),
+                                dict(stride=(2, 1, 2), dilation=(2, 1, 1), groups=2, padding=(2, 1, 0))], ids=str)
+def test_conv_transpose3d(kw, rng):
+    ours, theirs = nn.ConvTranspose3d(4, 6, 3, **kw), torch.nn.ConvTranspose3d(4, 6, 3, **kw)
+    assert repr(ours) == repr(theirs)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.detach().numpy()))
+        theirs.bias.copy_(torch.tensor(ours.bias.detach().numpy()))
+    a = rng.standard_normal((2, 4, 3, 5, 4)).astype(np.float32)
+    x, y = tritorch.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    out, out_t = ours(x), theirs(y)
+    _close(out, out_t)
+    g = rng.standard_normal(out_t.shape).astype(np.float32)
+    out.backward(tritorch.tensor(g))
+    out_t.backward(torch.tensor(g))
+    _close(x.grad, y.grad)
+    _close(ours.weight.grad, theirs.weight.grad, 1e-3)

@@ -24,6 +24,7 @@ from .order_stats import *  # noqa: F401,F403
 from .tile import *  # noqa: F401,F403
 from .matrix import *  # noqa: F401,F403
 from .counting import *  # noqa: F401,F403
+from .special_fns import *  # noqa: F401,F403
 from ._util import Tensor
 
 globals().update(UNARY)
@@ -136,7 +137,8 @@ _INPLACE_OF = ["add", "sub", "mul", "div", "pow", "clamp", "clip", "masked_fill"
                "floor_divide", "maximum", "minimum", "nan_to_num", "eq", "ne", "lt", "le", "gt", "ge",
                "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
                "index_add", "scatter", "scatter_add", "tril", "triu", "t", "squeeze", "unsqueeze", "transpose",
-               "atan2", "clamp_min", "clamp_max", "index_copy"] + [k for k in UNARY if k not in ("isnan", "isinf", "isfinite")]
+               "atan2", "clamp_min", "clamp_max", "index_copy", "erfinv", "erfc", "logit", "xlogy", "sinc"] + [
+                   k for k in UNARY if k not in ("isnan", "isinf", "isfinite")]
 for _name in _INPLACE_OF:
     globals()[_name + "_"] = _method(globals()[_name], _name + "_")
 
@@ -167,7 +169,8 @@ METHODS = sorted(set([
     "median", "nanmedian", "kthvalue", "mode", "repeat_interleave", "unfold", "ravel",
     # matrix functions (tritorch.linalg)
     "det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "qr", "svd", "cross", "trace",
-    "bincount", "bucketize", "cdist", "clamp_min", "clamp_max", "index_copy",
+    "bincount", "bucketize", "cdist", "clamp_min", "clamp_max", "index_copy", "erfinv", "erfc", "logit", "xlogy",
+    "sinc",
 ] + [k for k in UNARY] + [k for k in BINARY] + [k + "_" for k in _INPLACE_OF]))
 
 

@@ -117,3 +117,34 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     out = input.new_zeros((n, c, hp * wp)).index_add(2, tritorch.tensor(idx, device=input.device), src)
     out = out.reshape(n, c, hp, wp)
     return out[:, :, p[0]:p[0] + size[0], p[1]:p[1] + size[1]]
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 3-D convolution: input (N, C_in, D, H, W) or unbatched; weight (C_in, C_out / groups,
+    kD, kH, kW). One conv_transpose2d per depth tap, its rows added at depth d * stride + tap * dilation
+    (index_add), then the depth padding cropped. D_out = (D - 1) stride - 2 pad + dilation (kD - 1) +
+    output_padding + 1."""
+    from .conv import conv_transpose2d
+    if input.dim() == 4 and weight.dim() == 5:
+        return conv_transpose3d(input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups,
+                                dilation).squeeze(0)
+    _check_conv(input, weight, bias, groups, "conv_transpose3d", transposed=True)
+    stride, padding, dilation, output_padding = (_triple(v) for v in (stride, padding, dilation, output_padding))
+    n, c, depth = input.shape[:3]
+    kd = weight.shape[2]
+    full = (depth - 1) * stride[0] + dilation[0] * (kd - 1) + 1 + output_padding[0]
+    planes = input.transpose(1, 2).reshape(n * depth, c, *input.shape[3:])
+    out = None
+    for k in range(kd):
+        y = conv_transpose2d(planes, weight[:, :, k], None, stride[1:], padding[1:], output_padding[1:], groups,
+                             dilation[1:])
+        y = y.reshape(n, depth, *y.shape[1:]).transpose(1, 2)  # (N, C_out, D, H', W')
+        if out is None:
+            out = y.new_zeros((n, y.shape[1], full) + tuple(y.shape[3:]))
+        rows = tritorch.arange(depth, device=input.device) * stride[0] + k * dilation[0]
+        out = out.index_add(2, rows, y)
+    out = out[:, :, padding[0]:full - padding[0]] if padding[0] else out
+    return out if bias is None else out + bias.reshape(1, -1, 1, 1, 1)
+
+
+__all__ += ["conv_transpose3d"]
