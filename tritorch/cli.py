@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "generate": ("tritorch.cli_generate", "sample text from a trained character model"),
     "predict": ("tritorch.cli_predict", "classify texts or images with a trained run (label, probabilities)"),
     "plot": ("tritorch.cli_plot", "draw loss and metric curves of runs to a PNG (needs matplotlib)"),
+    "run": ("tritorch.cli_run", "start N processes of a script under MPI with torchrun's variables (-n N script.py)"),
     "tune": ("tritorch.cli_tune", "autotune kernel configs from a sweep YAML; show/clear/export/import the cache"),
 }
 

@@ -92,5 +92,6 @@ def run(args):
         summary = trainer.fit()
     except ConfigError as e:
         return config_error(e)
-    print(summary_table(summary))
+    if trainer.rank == 0:  # data-parallel (mpirun -n N): one table, from rank 0
+        print(summary_table(summary))
     return {"completed": 0, "early_stopped": 0, "interrupted": 130, "nan": 1}[summary["status"]]

@@ -112,8 +112,9 @@ class ResumableSampler(Sampler):
     which is how a resumed run continues in the middle of an epoch.
     """
 
-    def __init__(self, n, shuffle=True, seed=0):
+    def __init__(self, n, shuffle=True, seed=0, replicas=1, rank=0):
         self.n, self.shuffle, self.seed = n, shuffle, seed
+        self.replicas, self.rank = replicas, rank  # data-parallel: this rank's share, as DistributedSampler
         self.epoch, self.start = 0, 0
 
     def set_epoch(self, epoch):
@@ -125,19 +126,24 @@ class ResumableSampler(Sampler):
     def __iter__(self):
         order = (np.random.default_rng([self.seed, self.epoch]).permutation(self.n) if self.shuffle
                  else np.arange(self.n))
+        if self.replicas > 1:  # pad with the first indices to a multiple of the ranks, then deal them out
+            order = np.resize(order, self._per_rank() * self.replicas)[self.rank::self.replicas]
         start, self.start = self.start, 0
         return iter(order[start:].tolist())
 
+    def _per_rank(self):
+        return -(-self.n // self.replicas)
+
     def __len__(self):
-        return self.n - self.start
+        return self._per_rank() - self.start
 
 
 def _loader_generator(seed):
     return _random.Generator().manual_seed(seed)
 
 
-def train_loader(dataset, data_cfg, seed):
-    sampler = ResumableSampler(len(dataset), shuffle=data_cfg["shuffle"], seed=seed)
+def train_loader(dataset, data_cfg, seed, replicas=1, rank=0):
+    sampler = ResumableSampler(len(dataset), shuffle=data_cfg["shuffle"], seed=seed, replicas=replicas, rank=rank)
     return DataLoader(dataset, batch_size=data_cfg["batch_size"], sampler=sampler,
                       num_workers=data_cfg["num_workers"], drop_last=data_cfg["drop_last"],
                       generator=_loader_generator(seed))

@@ -51,6 +51,8 @@ TRAINER = {
     "checkpoint_every": (["int", None], None),  # also keep checkpoints/step_N every N steps
     "output_dir": (["str", None], None),    # default runs/<name>
     "progress": (["bool", None], None),     # the bar (true) or plain log lines (false); default: bar on a TTY
+    "strategy": (("auto", "ddp", "single"), "auto"),  # ddp: one process per rank (mpirun / tritorch run);
+                                             # auto: ddp when launched with more than one process
 }
 
 EARLY_STOPPING = {

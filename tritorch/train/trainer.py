@@ -22,7 +22,8 @@ import numpy as np
 
 import tritorch
 from ..nn.utils import clip_grad_norm_
-from . import checkpoint as ckpt
+from ..nn.parallel import DistributedDataParallel
+from . import checkpoint as ckpt, ddp
 from .build import build_loss, build_model, build_optimizer, build_scheduler, count_parameters, pick_device
 from .config import Config, dump_yaml, load_config
 from .data import build_datasets, dataset_info, eval_loader, train_loader
@@ -80,6 +81,9 @@ class Trainer:
         self.show_progress = progress if progress is not None else tcfg["progress"]
         self._seed_everything(self.config["seed"])
         self.device = pick_device(self.config["device"])
+        self.rank, self.world = ddp.setup(tcfg["strategy"], self.device)
+        if self.rank != 0:  # rank 0 alone speaks and writes
+            self.echo, self.show_progress = (lambda *a, **k: None), False
         self.datasets = build_datasets(self.config["data"], self.config["seed"], self.allowed)
         self.info = dataset_info(self.datasets["train"])
         paths = {}  # id(module) -> its config key path, for the forward check's message
@@ -92,7 +96,9 @@ class Trainer:
         self.metric_names = self.config["metrics"] or ["loss"]
         self.monitor = tcfg["monitor"] or ("val/accuracy" if "accuracy" in self.metric_names else "val/loss")
         self.mode = tcfg["mode"] or mode_for(self.monitor)
-        self.loader = train_loader(self.datasets["train"], self.config["data"], self.config["seed"])
+        self.loader = train_loader(self.datasets["train"], self.config["data"], self.config["seed"],
+                                   self.world, self.rank)
+        self.train_model = DistributedDataParallel(self.model) if self.world > 1 else self.model
         self.steps_per_epoch = math.ceil(len(self.loader) / tcfg["accumulate_grad_batches"])
         self.total_steps = min(s for s in (tcfg["max_steps"], tcfg["epochs"] and tcfg["epochs"] * self.steps_per_epoch)
                                if s)
@@ -117,6 +123,12 @@ class Trainer:
                 f"steps: {self.total_steps} ({self.steps_per_epoch} per epoch)")
 
     def _open_run_dir(self):
+        if self.rank != 0:  # rank 0 picked (and locked) the directory; the others read from it
+            self.run_dir = ddp.share(None)
+            if self.resume_dir is not None:
+                self._resume_from(ckpt.path_for(self.run_dir, "last"))
+            self.log = ddp.NullLog()
+            return
         if self.resume_dir is not None:
             self.run_dir = self.resume_dir
             self._lock = lock_run_dir(self.run_dir)  # a second --resume of this run stops here
@@ -134,6 +146,8 @@ class Trainer:
             ckpt.write_atomic(os.path.join(self.run_dir, "data_info.json"), json.dumps(self.info), text=True)
             self.save("last")
         self.log = MetricLog(self.run_dir)
+        if self.world > 1:
+            ddp.share(self.run_dir)
 
     def _resume_from(self, path):
         """Load the checkpoint at `path` into everything; CheckpointError (one line, naming the file)
@@ -172,6 +186,8 @@ class Trainer:
     def save(self, name):
         if name == "last":
             self.saved_step = self.state["step"]
+        if self.rank != 0:
+            return None
         log = getattr(self, "log", None)
         self.state["log_lines"] = log.lines if log is not None else 0  # metrics.jsonl lines this state has seen
         info = {"step": self.state["step"], "epoch": self.state["epoch"], "metrics": self.last_eval,
@@ -253,6 +269,10 @@ class Trainer:
         self._lock = None
         try:
             return self._fit()
+        except Exception as e:
+            if self.world > 1:
+                ddp.abort(e)
+            raise
         finally:
             unlock_run_dir(self._lock)
             self._lock = None
@@ -262,6 +282,8 @@ class Trainer:
         tcfg = self.config["trainer"]
         self.bar = Progress(self.total_steps, start=self.state["step"], enabled=self.show_progress,
                             every_steps=tcfg["log_every"], every_s=tcfg["log_every_s"])
+        if self.rank != 0:
+            self.bar = ddp.NullProgress()
         previous = signal.signal(signal.SIGINT, self._on_sigint) if _main_thread() else None
         start = time.perf_counter() - self.state["elapsed"]
         t_resume, step_resume = time.perf_counter(), self.state["step"]
@@ -301,9 +323,11 @@ class Trainer:
                 if micro == 0:
                     self.optimizer.zero_grad(set_to_none=True)
                 *inputs, target = _to(batch, self.device)
-                output, target = align(self.precision.forward(self.model, inputs), target)
+                output, target = align(self.precision.forward(self.train_model, inputs), target)
                 loss = self.loss_fn(output, target)
                 value = loss.item()
+                if self.world > 1:  # every rank logs, checks and stops on the same numbers
+                    value, self._interrupted = ddp.agree(value, self._interrupted)
                 self.state["batch"] += 1
                 if not math.isfinite(value):
                     return self._stop_nan(value)
