@@ -43,18 +43,25 @@ def _import_tritorch():
     return tritorch
 
 
+IMPORT_ERRORS = {}   # module path -> the error that made its names count as missing
+
+
 def _resolve_dotted(tt, parts):
     obj, path = tt, "tritorch"
     for part in parts:
         path = f"{path}.{part}"
         try:
             nxt = getattr(obj, part, _MISSING)
-        except ImportError:            # a lazy submodule listed before its file exists: missing
+        except Exception as e:         # a lazy submodule that fails to import: its names are missing
+            IMPORT_ERRORS[path] = f"{type(e).__name__}: {e}"
             nxt = _MISSING
         if nxt is _MISSING and inspect.ismodule(obj):
             try:
                 nxt = importlib.import_module(path)
-            except ImportError:
+            except ModuleNotFoundError:
+                nxt = _MISSING
+            except Exception as e:     # a broken module: say so, count its names as missing
+                IMPORT_ERRORS[path] = f"{type(e).__name__}: {e}"
                 nxt = _MISSING
         if nxt is _MISSING:
             return _MISSING
@@ -177,6 +184,7 @@ def measure(table_path):
         missing=sorted((e for e in names if not e["have"]), key=lambda e: (-e["uses"], e["name"])),
         missing_keywords=sorted((k for k in kwargs if k["status"] == "no"), key=lambda k: (-k["uses"], k["name"])),
         apart=[e for e in apart if not e["have"]],
+        import_errors=dict(IMPORT_ERRORS),
     )
 
 
@@ -199,6 +207,8 @@ def report(m, top):
     print(f"\nmissing keywords (sites){'' if cut is None else f', top {cut}'}:")
     for k in m["missing_keywords"][:cut]:
         print(f"  {k['uses']:5d}  {k['name']}({k['kw']}=)")
+    for path, err in m["import_errors"].items():
+        print(f"\nwarning: {path} failed to import ({err}); its names count as missing")
     if m["apart"]:
         print("\nleft out of the figures (not in torch 2.13, or method names mostly of other objects), missing:")
         print("  " + ", ".join(e["name"] for e in m["apart"]))
