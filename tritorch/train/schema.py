@@ -50,6 +50,8 @@ TRAINER = {
     "early_stopping": (["dict", None], None),
     "checkpoint_every": (["int", None], None),  # also keep checkpoints/step_N every N steps
     "output_dir": (["str", None], None),    # default runs/<name>
+    "loggers": ("list", ["csv"]),          # csv (always on) and/or tensorboard (RUN_DIR/tensorboard; see loggers.py)
+    "log_histograms": ("bool", False),      # tensorboard: weight histograms at each evaluation
     "progress": (["bool", None], None),     # the bar (true) or plain log lines (false); default: bar on a TTY
     "strategy": (("auto", "ddp", "single"), "auto"),  # ddp: one process per rank (mpirun / tritorch run);
                                              # auto: ddp when launched with more than one process

@@ -27,6 +27,7 @@ from . import checkpoint as ckpt, ddp
 from .build import build_loss, build_model, build_optimizer, build_scheduler, count_parameters, pick_device
 from .config import Config, dump_yaml, load_config
 from .data import build_datasets, dataset_info, eval_loader, train_loader
+from .loggers import build_loggers, check_loggers
 from .metrics import MetricLog, Metrics, align, mode_for
 from .precision import Precision
 from .probe import check_forward
@@ -79,6 +80,7 @@ class Trainer:
         self.run_dir = None
         tcfg = self.config["trainer"]
         self.show_progress = progress if progress is not None else tcfg["progress"]
+        self.logger_names = check_loggers(tcfg["loggers"])
         self._seed_everything(self.config["seed"])
         self.device = pick_device(self.config["device"])
         self.rank, self.world = ddp.setup(tcfg["strategy"], self.device)
@@ -146,6 +148,7 @@ class Trainer:
             ckpt.write_atomic(os.path.join(self.run_dir, "data_info.json"), json.dumps(self.info), text=True)
             self.save("last")
         self.log = MetricLog(self.run_dir)
+        self.loggers = build_loggers(self.logger_names, self.run_dir, self.state["step"] if self.resume_dir else None)
         if self.world > 1:
             ddp.share(self.run_dir)
 
@@ -219,7 +222,10 @@ class Trainer:
             return {}
         self.last_eval = {f"val/{k}": v for k, v in metrics.items()}
         self.state["eval_step"] = self.state["step"]
-        self.log.log({"step": self.state["step"], "epoch": self._data_epoch(), **self.last_eval})
+        self._log_row({"step": self.state["step"], "epoch": self._data_epoch(), **self.last_eval})
+        if self.config["trainer"]["log_histograms"]:
+            for logger in self.loggers:
+                logger.histograms(self.model, self.state["step"])
         self.log.write_csv()
         if self.scheduler is not None and type(self.scheduler).__name__ == "ReduceLROnPlateau":
             self.scheduler.step(self.last_eval.get(self.monitor, metrics["loss"]))
@@ -244,6 +250,11 @@ class Trainer:
         evaluation runs after the epoch counter moved on, and belongs to the epoch before."""
         ended = self.state["batch"] == 0 and self.state["step"] > 0
         return self.state["epoch"] - 1 if ended else self.state["epoch"]
+
+    def _log_row(self, row):
+        self.log.log(row)
+        for logger in self.loggers:
+            logger.log(row)
 
     def _early_stopping(self, es):
         monitor = es["monitor"] or self.monitor
@@ -305,6 +316,8 @@ class Trainer:
         if status != "nan":
             self.save("last")
         self.log.write_csv()
+        for logger in self.loggers:
+            logger.finish(self.config, summary)
         return summary
 
     def _loop(self, tcfg, start):
@@ -372,7 +385,7 @@ class Trainer:
         step = self.state["step"]
         self.bar.update(step, epoch=self.state["epoch"], loss=loss, lr=lr)
         if step % tcfg["log_every"] == 0 or step == self.total_steps:
-            self.log.log({"step": step, "epoch": self.state["epoch"], "train/loss": loss, "lr": lr,
+            self._log_row({"step": step, "epoch": self.state["epoch"], "train/loss": loss, "lr": lr,
                           "time": round(self.state["elapsed"], 3)})
         if tcfg["eval_every"] is not None and step % tcfg["eval_every"] == 0:
             self._run_eval()
