@@ -164,6 +164,23 @@ CASES = {
                Raises(IndexError, "out of range: tried to access index 3 on a tensor of 3 elements.", True)),
     "getitem 3": (lambda m, d: t(m, d, X3)[idx(m, d, [3])],
                   Raises(IndexError, OUT_OF_BOUNDS.format(3, 0, 3), True)),
+    "mask of the wrong shape": (
+        lambda m, d: m.ones(2, 4, 5, device=d)[:, m.ones(3, dtype=m.bool, device=d)],
+        Raises(IndexError, "The shape of the mask [3] at index 0 does not match the shape of the indexed tensor "
+                           "[2, 4, 5] at index 1")),
+    "mask of the wrong shape after an int": (
+        lambda m, d: m.ones(2, 4, 5, device=d)[0, m.ones(5, dtype=m.bool, device=d)],
+        Raises(IndexError, "The shape of the mask [5] at index 0 does not match the shape of the indexed tensor "
+                           "[4, 5] at index 0")),
+    "setitem mask of the wrong shape": (
+        lambda m, d: m.ones(2, 4, device=d).__setitem__(m.ones(2, 3, dtype=m.bool, device=d), 0.0),
+        Raises(IndexError, "The shape of the mask [2, 3] at index 1 does not match the shape of the indexed tensor "
+                           "[2, 4] at index 1")),
+    "index arrays that do not broadcast": (
+        lambda m, d: m.ones(2, 4, device=d)[idx(m, d, [0, 1]), idx(m, d, [0, 1, 2])],
+        Raises(IndexError, "shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]")),
+    "too many indices": (lambda m, d: m.ones(2, 3, device=d)[idx(m, d, [0]), 0, 0],
+                         Raises(IndexError, "too many indices for tensor of dimension 2")),
     "one_hot -1": (lambda m, d: F(m).one_hot(idx(m, d, [-1, 1]), 3),
                    Raises(RuntimeError, "Class values must be non-negative.")),
     # where PyTorch does count negative indices from the end, they still work

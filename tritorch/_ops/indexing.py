@@ -38,6 +38,47 @@ def _check_basic(x, index):
             dim += 1
 
 
+def _mask_shape(item):
+    """The shape of a boolean mask inside an index (a bool tensor, array or list), else None."""
+    if is_tensor(item):
+        return tuple(item.shape) if item.dtype is _dtype.bool_ else None
+    if isinstance(item, (list, np.ndarray)):
+        arr = np.asarray(item)
+        return arr.shape if arr.dtype == np.bool_ else None
+    return None
+
+
+def _check_masks(x, index):
+    """IndexError, in PyTorch's words, for a boolean mask whose shape differs from the dims it covers
+    (on cuda it would otherwise surface only at the next synchronisation, as an index out of range)."""
+    n_ellipsis = x.dim() - sum(len(_mask_shape(i) or (0,)) for i in index if i is not None and i is not Ellipsis)
+    view, masks, d = [], [], 0
+    for item in index:
+        shape = _mask_shape(item)
+        if item is None or isinstance(item, bool):
+            view.append(1)
+        elif item is Ellipsis:
+            view.extend(x.shape[d:d + n_ellipsis])
+            d += n_ellipsis
+        elif shape is not None:
+            masks.append((len(view), shape))
+            view.extend(x.shape[d:d + len(shape)])
+            d += len(shape)
+        elif d >= x.dim():
+            return  # too many indices: the indexing itself says so
+        elif isinstance(item, (int, np.integer)):
+            d += 1
+        else:
+            view.append(len(range(x.shape[d])[item]) if isinstance(item, slice) else x.shape[d])
+            d += 1
+    view.extend(x.shape[d:])
+    for at, shape in masks:
+        for j, n in enumerate(shape):
+            if at + j < len(view) and n != view[at + j]:
+                raise IndexError(f"The shape of the mask {list(shape)} at index {j} does not match the shape of the "
+                                 f"indexed tensor {view} at index {at + j}")
+
+
 def _to_backend_index(x, index):
     """Tensors, lists and bools inside an index -> arrays on x's device (int64 or bool)."""
     out = []
@@ -111,6 +152,7 @@ def getitem(input, index):
     if all(_is_basic(i) for i in index):
         _check_basic(input, index)
         return BasicIndex.apply(input, index)
+    _check_masks(input, index)
     return Take.apply(input, _to_backend_index(input, index))
 
 
@@ -124,6 +166,7 @@ def setitem(input, index, value):
     if is_tensor(value) and value.device != input.device and value.dim() > 0:
         raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
                            f"{input.device} and {value.device}!")
+    _check_masks(input, index)
     idx = _to_backend_index(input, index)
     apply_inplace(input, IndexPut.apply(snapshot(input, value), idx, value, False))
 

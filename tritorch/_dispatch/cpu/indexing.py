@@ -1,4 +1,6 @@
 """Advanced indexing, gather/scatter and masks."""
+import re
+
 import numpy as np
 
 __all__ = ["take", "index_put", "gather", "scatter", "index_select", "index_add", "masked_select", "nonzero",
@@ -6,8 +8,15 @@ __all__ = ["take", "index_put", "gather", "scatter", "index_select", "index_add"
 
 
 def _torch_message(e):
-    """numpy's IndexError in PyTorch's words ("... for dimension 0 ...", not "... for axis 0 ...")."""
-    return IndexError(str(e).replace(" for axis ", " for dimension "))
+    """numpy's IndexError in PyTorch's words ("... for dimension 0 ...", not "... for axis 0 ...";
+    "... with shapes [2], [5]", not "... with shapes (2,) (5,)")."""
+    text = str(e).replace(" for axis ", " for dimension ")
+    text = re.sub(r"too many indices for array: array is (\d+)-dimensional, but \d+ were indexed",
+                  r"too many indices for tensor of dimension \1", text)
+    if "could not be broadcast together with shapes" in text:
+        shapes = [f"[{s.rstrip(',')}]" for s in re.findall(r"\(([\d, ]*)\)", text)]
+        text = f"shape mismatch: indexing tensors could not be broadcast together with shapes {', '.join(shapes)}"
+    return IndexError(text)
 
 
 def take(a, index):

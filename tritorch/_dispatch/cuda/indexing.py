@@ -135,7 +135,7 @@ def _plan(a, index):
     consumed = sum(i.ndim if isinstance(i, DeviceArray) and i.dtype == np.bool_ else 1
                    for i in index if i is not None and i is not Ellipsis)
     if consumed > a.ndim:
-        raise IndexError(f"too many indices for array: array is {a.ndim}-dimensional, but {consumed} were indexed")
+        raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
     if Ellipsis in index:
         at = index.index(Ellipsis)
         index[at:at + 1] = [slice(None)] * (a.ndim - consumed)
@@ -164,7 +164,12 @@ def _plan(a, index):
     view = a[tuple(basic)]
     positions = [p for p, _ in advanced]
     arrays = [(p, x) for p, x in advanced if isinstance(x, DeviceArray)]
-    bshape = tuple(np.broadcast_shapes(*[x.shape for _, x in arrays]))
+    try:
+        bshape = tuple(np.broadcast_shapes(*[x.shape for _, x in arrays]))
+    except ValueError:
+        shapes = ", ".join(str(list(x.shape)) for _, x in arrays)
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         f"{shapes}") from None
     base = view.offset + sum(x * view.strides[p] for p, x in advanced if not isinstance(x, DeviceArray))
     if positions == list(range(positions[0], positions[0] + len(positions))):  # adjacent: in place
         lead, trail = positions[0], view.ndim - positions[-1] - 1
