@@ -18,7 +18,9 @@ def add_arguments(parser):
     parser.add_argument("sweep", nargs="?", help="a sweep YAML file (see configs/tune/)")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="sweep overrides, e.g. budget.max_configs=20")
     parser.add_argument("--interpret", action="store_true",
-                        help="run under Triton's interpreter (no GPU): the sweep's interpret: section, no timing")
+                        help="run under Triton's interpreter (no GPU): the sweep's interpret: section, no timing; "
+                             "results go to a separate cache (CACHE_DIR/interpret/autotune.json), also for "
+                             "--show/--clear/--export/--import")
     parser.add_argument("--out", help="report and journal folder (default: runs/tune/SWEEP[-interpret])")
     parser.add_argument("--restart", action="store_true", help="discard this sweep's earlier measurements")
     parser.add_argument("--baseline", metavar="FILE",
@@ -43,6 +45,21 @@ def run(args):
         return _fail("--show, --clear, --export and --import take no sweep file")
     if args.interpret:
         os.environ["TRITON_INTERPRET"] = "1"  # before triton decorates any kernel
+        # interpreter results (checked, never timed) get their own cache, never the user's GPU one
+        from tritorch.kernels import _cache
+        saved = os.environ.get("TRITORCH_CACHE_DIR")
+        os.environ["TRITORCH_CACHE_DIR"] = os.path.join(os.path.dirname(_cache.cache_path()), "interpret")
+        try:
+            return _command(args, cache_action)
+        finally:
+            if saved is None:
+                del os.environ["TRITORCH_CACHE_DIR"]
+            else:
+                os.environ["TRITORCH_CACHE_DIR"] = saved
+    return _command(args, cache_action)
+
+
+def _command(args, cache_action):
     if cache_action:
         return _cache_command(args)
     if not args.sweep:

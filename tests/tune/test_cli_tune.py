@@ -17,7 +17,7 @@ def cache_dir(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
-def test_interpret_sweep_end_to_end(tmp_path, capsys):
+def test_interpret_sweep_end_to_end(tmp_path, capsys, cache_dir):
     out = tmp_path / "report"
     code = main(["tune", os.path.join(ROOT, "configs", "tune", "matmul.yaml"), "interpret.shapes=[{M: 33, N: 47, K: 29}]",
                  "interpret.dtypes=[float16]", "--interpret", "--out", str(out)])
@@ -29,8 +29,10 @@ def test_interpret_sweep_end_to_end(tmp_path, capsys):
     assert roles.count("default") == 1 and roles.count("candidate") == 4 and all(r["status"] == "ok" for r in rows)
     report = json.loads((out / "sweep.json").read_text())
     best = report["summaries"][0]["best"]
-    entry = _cache.read_cache()["entries"][_cache.device_tag()]["matmul"]["float16|ieee|M64|N64|K32"]
+    interpret_cache = str(cache_dir / "interpret" / "autotune.json")
+    entry = _cache.read_cache(interpret_cache)["entries"][_cache.device_tag()]["matmul"]["float16|ieee|M64|N64|K32"]
     assert entry["config"] == best and entry["ms"] is None                   # checked, not timed
+    assert not (cache_dir / "autotune.json").exists()  # the user's (GPU) cache is left alone
     assert not (out / "throughput.png").exists() and "nothing was timed" in printed.out
 
 
