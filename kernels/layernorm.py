@@ -86,11 +86,11 @@ def _row_input(x_row, r_row, h_row, cols, N, stride_xc, stride_rc, stride_hc,
                HAS_RESIDUAL: tl.constexpr, STORE_H: tl.constexpr):
     """h = x (+ r) for the columns ``cols`` of one row, float32, 0 past the end; stores h if STORE_H."""
     mask = cols < N
-    h = tl.load(x_row + cols * stride_xc, mask=mask, other=0.0).to(tl.float32)
+    h = tl.load(x_row + cols.to(tl.int64) * stride_xc, mask=mask, other=0.0).to(tl.float32)
     if HAS_RESIDUAL:
-        h += tl.load(r_row + cols * stride_rc, mask=mask, other=0.0).to(tl.float32)
+        h += tl.load(r_row + cols.to(tl.int64) * stride_rc, mask=mask, other=0.0).to(tl.float32)
         if STORE_H:
-            tl.store(h_row + cols * stride_hc, h.to(h_row.dtype.element_ty), mask=mask)
+            tl.store(h_row + cols.to(tl.int64) * stride_hc, h.to(h_row.dtype.element_ty), mask=mask)
     return h
 
 
@@ -103,7 +103,7 @@ def _row_output(y_row, w_ptr, b_ptr, xhat, cols, N, stride_yc,
         y = y * tl.load(w_ptr + cols, mask=mask, other=0.0).to(tl.float32)
     if HAS_BIAS:
         y = y + tl.load(b_ptr + cols, mask=mask, other=0.0).to(tl.float32)
-    tl.store(y_row + cols * stride_yc, y.to(y_row.dtype.element_ty), mask=mask)
+    tl.store(y_row + cols.to(tl.int64) * stride_yc, y.to(y_row.dtype.element_ty), mask=mask)
 
 
 @triton.jit
@@ -154,8 +154,8 @@ def _norm_fwd(x_ptr, r_ptr, h_ptr, y_ptr, w_ptr, b_ptr, mean_ptr, rstd_ptr, N,
 def _xhat_wdy(x_row, dy_row, w_ptr, cols, N, mean, rstd, stride_xc, stride_dyc, HAS_WEIGHT: tl.constexpr):
     """(xhat, dy, weight * dy) for ``cols`` of one row, float32, 0 past the end."""
     mask = cols < N
-    x = tl.load(x_row + cols * stride_xc, mask=mask, other=0.0).to(tl.float32)
-    dy = tl.load(dy_row + cols * stride_dyc, mask=mask, other=0.0).to(tl.float32)
+    x = tl.load(x_row + cols.to(tl.int64) * stride_xc, mask=mask, other=0.0).to(tl.float32)
+    dy = tl.load(dy_row + cols.to(tl.int64) * stride_dyc, mask=mask, other=0.0).to(tl.float32)
     xhat = tl.where(mask, (x - mean) * rstd, 0.0)
     wdy = dy
     if HAS_WEIGHT:
@@ -217,8 +217,9 @@ def _norm_bwd(x_ptr, dy_ptr, w_ptr, mean_ptr, rstd_ptr, c_ptr, dx_ptr, dh_ptr, p
         dx = wdy - xhat * c1 if RMS else wdy - xhat * c1 - c2
         dx = dx * rstd
         if HAS_DH:
-            dx += tl.load(dh_ptr + row * stride_dhr + cols * stride_dhc, mask=mask, other=0.0).to(tl.float32)
-        tl.store(dx_ptr + row * stride_dxr + cols * stride_dxc, dx.to(dx_ptr.dtype.element_ty), mask=mask)
+            dh = tl.load(dh_ptr + row * stride_dhr + cols.to(tl.int64) * stride_dhc, mask=mask, other=0.0)
+            dx += dh.to(tl.float32)
+        tl.store(dx_ptr + row * stride_dxr + cols.to(tl.int64) * stride_dxc, dx.to(dx_ptr.dtype.element_ty), mask=mask)
         acc_w += dy * xhat
         acc_b += dy
     if HAS_WEIGHT:

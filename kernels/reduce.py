@@ -178,7 +178,7 @@ def _two_pass(x_ptr, out_ptr, n_rows, n_cols, R1, sr0, sr1, C1, sc0, sc1, diviso
     if OP == 1:
         acc = acc + float("-inf")
     for c in range(0, n_cols, BLOCK_C):
-        cols = c + tl.arange(0, BLOCK_C)
+        cols = c + tl.arange(0, BLOCK_C).to(tl.int64)
         m = row_ok[:, None] & (cols < n_cols)[None, :]
         v = tl.load(x_rows[:, None] + _offsets(cols, C1, sc0, sc1)[None, :], mask=m, other=0).to(acc.dtype)
         if OP == 0:
@@ -193,7 +193,7 @@ def _two_pass(x_ptr, out_ptr, n_rows, n_cols, R1, sr0, sr1, C1, sc0, sc1, diviso
         center = tl.where(tl.abs(center) == float("inf"), 0.0, center)
     acc = tl.zeros((BLOCK_R, BLOCK_C), ACC)
     for c in range(0, n_cols, BLOCK_C):
-        cols = c + tl.arange(0, BLOCK_C)
+        cols = c + tl.arange(0, BLOCK_C).to(tl.int64)
         m = row_ok[:, None] & (cols < n_cols)[None, :]
         v = tl.load(x_rows[:, None] + _offsets(cols, C1, sc0, sc1)[None, :], mask=m, other=0).to(acc.dtype)
         d = v - center[:, None]

@@ -64,9 +64,9 @@ def _logits(x_row, m_row, cols, n_cols, stride_xc, stride_mc, scale, query,
             HAS_MASK: tl.constexpr, MASK_IS_BOOL: tl.constexpr, CAUSAL: tl.constexpr):
     """scale * x + mask for the columns ``cols`` of one row, -inf where masked or past the end."""
     valid = cols < n_cols
-    x = tl.load(x_row + cols * stride_xc, mask=valid, other=0.0).to(tl.float32) * scale
+    x = tl.load(x_row + cols.to(tl.int64) * stride_xc, mask=valid, other=0.0).to(tl.float32) * scale
     if HAS_MASK:
-        m = tl.load(m_row + cols * stride_mc, mask=valid, other=0)
+        m = tl.load(m_row + cols.to(tl.int64) * stride_mc, mask=valid, other=0)
         if MASK_IS_BOOL:
             x = tl.where(m != 0, x, float("-inf"))
         else:
@@ -94,7 +94,7 @@ def _softmax_fwd(x_ptr, y_ptr, m_ptr, n_cols, R1, L,
     total = tl.sum(e, axis=0)
     y = x - tl.log(total) if LOG else e / total
     y_row = _row_start(y_ptr, row, R1, stride_y0, stride_y1)
-    tl.store(y_row + cols * stride_yc, y.to(y_ptr.dtype.element_ty), mask=cols < n_cols)
+    tl.store(y_row + cols.to(tl.int64) * stride_yc, y.to(y_ptr.dtype.element_ty), mask=cols < n_cols)
 
 
 @triton.jit
@@ -126,7 +126,7 @@ def _softmax_fwd_looped(x_ptr, y_ptr, m_ptr, n_cols, R1, L,
         cols = start + tl.arange(0, BLOCK_N)
         x = _logits(x_row, m_row, cols, n_cols, stride_xc, stride_mc, scale, query, HAS_MASK, MASK_IS_BOOL, CAUSAL)
         y = x - row_max - tl.log(total) if LOG else tl.exp(x - row_max) / total
-        tl.store(y_row + cols * stride_yc, y.to(y_ptr.dtype.element_ty), mask=cols < n_cols)
+        tl.store(y_row + cols.to(tl.int64) * stride_yc, y.to(y_ptr.dtype.element_ty), mask=cols < n_cols)
 
 
 @triton.jit
@@ -145,17 +145,17 @@ def _softmax_bwd(g_ptr, y_ptr, dx_ptr, n_cols, R1,
     for start in range(0, n_cols if LOOPED else 1, BLOCK_N):
         cols = start + tl.arange(0, BLOCK_N)
         valid = cols < n_cols
-        g = tl.load(g_row + cols * stride_gc, mask=valid, other=0.0).to(tl.float32)
-        y = tl.load(y_row + cols * stride_yc, mask=valid, other=0.0).to(tl.float32)
+        g = tl.load(g_row + cols.to(tl.int64) * stride_gc, mask=valid, other=0.0).to(tl.float32)
+        y = tl.load(y_row + cols.to(tl.int64) * stride_yc, mask=valid, other=0.0).to(tl.float32)
         lane_dot += g if LOG else g * y
     dot = tl.sum(lane_dot, axis=0)
     for start in range(0, n_cols if LOOPED else 1, BLOCK_N):
         cols = start + tl.arange(0, BLOCK_N)
         valid = cols < n_cols
-        g = tl.load(g_row + cols * stride_gc, mask=valid, other=0.0).to(tl.float32)
-        y = tl.load(y_row + cols * stride_yc, mask=valid, other=0.0).to(tl.float32)
+        g = tl.load(g_row + cols.to(tl.int64) * stride_gc, mask=valid, other=0.0).to(tl.float32)
+        y = tl.load(y_row + cols.to(tl.int64) * stride_yc, mask=valid, other=0.0).to(tl.float32)
         dx = g - tl.exp(y) * dot if LOG else y * (g - dot)
-        tl.store(d_row + cols * stride_dc, (dx * scale).to(dx_ptr.dtype.element_ty), mask=valid)
+        tl.store(d_row + cols.to(tl.int64) * stride_dc, (dx * scale).to(dx_ptr.dtype.element_ty), mask=valid)
 
 
 # -- launchers -------------------------------------------------------------------------------------

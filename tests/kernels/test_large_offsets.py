@@ -86,3 +86,17 @@ def test_attention_launches_one_dimensional_grids(rng, monkeypatch):
     ref_dq, ref_dk, ref_dv = module.attention_backward_reference(g, q, k, v, True)
     for got, ref in ((dq, ref_dq), (dk, ref_dk), (dv, ref_dv)):
         np.testing.assert_allclose(got.numpy(), ref, rtol=1e-3, atol=1e-3)
+
+
+def test_softmax_and_var_over_a_strided_dim_past_2_31_elements(rng):
+    """The reduced dim is not the contiguous one: column c sits at c * STRIDE (3 columns: 2^31 + 32)."""
+    softmax = importlib.import_module("tritorch.kernels.softmax")
+    reduce = importlib.import_module("tritorch.kernels.reduce")
+    x = huge_rows(3, 16, np.float32).T  # (16, 3): softmax over dim 1 walks the huge stride
+    values = rng.standard_normal((3, 16)).astype(np.float32)
+    for i in range(3):
+        x.T[i].copy_(values[i])
+    got = softmax.softmax(x, 1).numpy()
+    np.testing.assert_allclose(got, softmax.softmax_reference(values.T, 1), rtol=1e-5, atol=1e-6)
+    var = reduce.two_pass("var", x, (1,)).numpy()
+    np.testing.assert_allclose(var, values.T.astype(np.float64).var(axis=1), rtol=1e-4)
