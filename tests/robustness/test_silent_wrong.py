@@ -181,6 +181,18 @@ CASES = {
         Raises(IndexError, "shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]")),
     "too many indices": (lambda m, d: m.ones(2, 3, device=d)[idx(m, d, [0]), 0, 0],
                          Raises(IndexError, "too many indices for tensor of dimension 2")),
+    "gather float index": (lambda m, d: t(m, d, X3).gather(0, t(m, d, [0.0])),
+                           Raises(RuntimeError, "gather(): Expected dtype int32/int64 for index")),
+    "index_select float index": (lambda m, d: t(m, d, X3).index_select(0, t(m, d, [0.0])),
+                                 Raises(RuntimeError, "index_select(): Expected dtype int32 or int64 for index")),
+    "index_select 2-d index": (lambda m, d: t(m, d, X3).index_select(0, idx(m, d, [[0]])),
+                               Raises(IndexError, "index_select(): Index is supposed to be a vector")),
+    "index_add float index": (lambda m, d: t(m, d, X3).index_add(0, t(m, d, [0.0]), t(m, d, [1.0])),
+                              Raises(RuntimeError, "index_add_(): Expected dtype int32/int64 for index but got: "
+                                                   "Float")),
+    "where with a float condition": (lambda m, d: m.where(m.ones(2, device=d), 1.0, 0.0),
+                                     Raises(RuntimeError, "where expected condition to be a boolean tensor, but got a "
+                                                          "tensor with dtype Float")),
     "one_hot -1": (lambda m, d: F(m).one_hot(idx(m, d, [-1, 1]), 3),
                    Raises(RuntimeError, "Class values must be non-negative.")),
     # where PyTorch does count negative indices from the end, they still work

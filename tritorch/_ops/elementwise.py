@@ -252,7 +252,7 @@ def where(condition, input=None, other=None):
         return condition.nonzero(as_tuple=True)
     if condition.dtype is not _dtype.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{condition.dtype.name}")
+                           f"{_dtype.SCALAR_TYPE_NAMES[condition.dtype.name]}")
     return Where.apply(condition, input, other)
 
 

@@ -182,7 +182,7 @@ def index_put_(input, indices, values, accumulate=False):
 
 def _check_index(index, name):
     if not is_tensor(index) or index.dtype not in (_dtype.int64, _dtype.int32):
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
 
 
 class Gather(Function):
@@ -277,8 +277,10 @@ class IndexSelect(Function):
 
 
 def index_select(input, dim, index):
-    if not is_tensor(index) or index.dim() > 1 or index.dtype not in (_dtype.int64, _dtype.int32):
-        raise IndexError("index_select(): Index is supposed to be a vector of dtype int64 or int32")
+    if not is_tensor(index) or index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if index.dim() > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
     return IndexSelect.apply(input, input._dim(dim) if input.dim() else 0, index.reshape(-1))
 
 
@@ -297,6 +299,9 @@ class IndexAdd(Function):
 
 
 def index_add(input, dim, index, source, *, alpha=1):
+    if not is_tensor(index) or index.dtype not in (_dtype.int64, _dtype.int32):
+        got = _dtype.SCALAR_TYPE_NAMES[index.dtype.name] if is_tensor(index) else type(index).__name__
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {got}")
     axis = input._dim(dim) if input.dim() else 0
     n = index.numel()
     if source.dim() and n != source.shape[axis]:

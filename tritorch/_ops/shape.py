@@ -220,6 +220,10 @@ def expand(input, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({have}) at "
                                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                                f"{list(input.shape)}")
+    if sizes and min(sizes) < 0:  # numpy's ValueError otherwise (PyTorch: 'numel: integer multiplication overflow')
+        raise RuntimeError(f"The expanded size of the tensor ({min(sizes)}) isn't allowed: sizes must be non-negative "
+                           f"(or -1 to keep a dimension).  Target sizes: {list(sizes)}.  Tensor sizes: "
+                           f"{list(input.shape)}")
     if tuple(sizes) == tuple(input.shape):
         return alias(input)
     return Expand.apply(input, tuple(sizes))
