@@ -129,7 +129,7 @@ class Trainer:
             self.run_dir = ddp.share(None)
             if self.resume_dir is not None:
                 self._resume_from(ckpt.path_for(self.run_dir, "last"))
-            self.log = ddp.NullLog()
+            self.log, self.loggers = ddp.NullLog(), []
             return
         if self.resume_dir is not None:
             self.run_dir = self.resume_dir
