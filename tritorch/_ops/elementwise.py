@@ -131,7 +131,8 @@ def binary(op, a, b):
         dtype = float_dtype(dtype)
     if op in _LOGICAL:
         dtype = _dtype.bool_
-    _check_dtypes(op, a, b, dtype)
+    if not dtype.is_floating_point or op.startswith("bitwise"):  # float arithmetic is never refused
+        _check_dtypes(op, a, b, dtype)
     data = backend_for(device).binary(op, data_on(a, device), data_on(b, device), dtype.np)
     return wrap(data, device)
 
