@@ -148,6 +148,8 @@ class Function:
         ctx = Node(cls)
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         ctx.needs_input_grad = needs
+        if not grad_mode._enabled:  # e.g. every op of a backward pass: no node, no mode to switch
+            return cls.forward(ctx, *args, **kwargs)
         prev = grad_mode._set(False)
         try:
             outputs = cls.forward(ctx, *args, **kwargs)
