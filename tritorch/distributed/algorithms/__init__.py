@@ -1,0 +1,1 @@
+"""torch.distributed.algorithms: only the activation-checkpoint wrapper's names, not implemented in tritorch."""
