@@ -237,6 +237,8 @@ def main(argv=None):
                 records = [dict(kernel=case[0], status="crash", shared=None, registers=None, spills=None,
                                 num_warps=0, num_stages=0, hash=None, error=f"{type(e).__name__}: {e}")]
             results.append((case, cap, records))
+            if len(results) % 20 == 0:
+                print(f"  {len(results)}/{len(tasks)} cases, {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
     failures, rows, seen = [], [], set()
     for case, cap, records in sorted(results, key=lambda r: (r[1], r[0][0], r[0][1], json.dumps(r[0][2]), r[0][3])):
         family, dtype, shape, role, config = case
