@@ -1,4 +1,5 @@
-"""The top-level `kernels/` folder installs as `tritorch.kernels` (see DESIGN.md).
+"""The top-level `kernels/` folder installs as `tritorch.kernels` (it sits beside `tritorch/`, so the
+kernels read as a small library of their own: Triton kernel, launcher and numpy twin per file).
 
 pyproject.toml cannot combine package discovery with that mapping, so the package
 list is computed here; everything else lives in pyproject.toml.

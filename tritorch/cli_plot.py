@@ -10,9 +10,15 @@ import sys
 def add_arguments(parser):
     parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directories to draw (one line each)")
     parser.add_argument("-o", "--output", metavar="FILE.png",
-                        help="the image (default: RUN_DIR/metrics.png for one run, ./metrics.png for several)")
+                        help="the image (default: RUN_DIR/metrics.png for one run, FIRST_RUN_DIR/compare.png "
+                             "for several)")
     parser.add_argument("--metrics", nargs="+", metavar="NAME",
                         help="only these metrics (e.g. train/loss val/accuracy); default: all")
+
+
+def default_output(run_dirs):
+    """Into the (first) run directory, never the current directory: metrics.png, or compare.png for several."""
+    return os.path.join(run_dirs[0], "metrics.png" if len(run_dirs) == 1 else "compare.png")
 
 
 def curves(run_dir):
@@ -70,8 +76,7 @@ def run(args):
         ax.axis("off")
     axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
-    output = args.output or (os.path.join(args.run_dirs[0], "metrics.png") if len(args.run_dirs) == 1
-                             else "metrics.png")
+    output = args.output or default_output(args.run_dirs)
     fig.savefig(output, dpi=100)
     plt.close(fig)
     print(f"wrote {output}")

@@ -91,11 +91,16 @@ class Config:
         return Path(self.source).stem if self.source else "run"
 
     def where(self, path):
-        """'file.yaml:12' or 'override a.b=1' for the nearest known ancestor of `path`, else ''."""
+        """'override a.b=1' when an override set `path`, an ancestor or a key below it (the error is
+        the override's doing), else 'file.yaml:12' for the nearest ancestor in the file, else ''."""
         path = tuple(path)
         for n in range(len(path), 0, -1):
             if path[:n] in self.overridden:
                 return f"override {self.overridden[path[:n]]}"
+        below = [text for key, text in self.overridden.items() if path and key[:len(path)] == path]
+        if below:
+            return "override " + ", ".join(below)
+        for n in range(len(path), 0, -1):
             if path[:n] in self.lines:
                 return f"{self.source}:{self.lines[path[:n]]}"
         return self.source or ""

@@ -10,6 +10,7 @@ The training order is a permutation drawn from (seed, epoch) alone: a resumed ru
 same order and skips the batches it has already seen, without touching any global RNG.
 """
 import inspect
+import os
 
 import numpy as np
 
@@ -18,6 +19,22 @@ from ..utils.data import DataLoader, Sampler, Subset
 from . import registry
 
 SPLITS = ("train", "val", "test")
+PATH_KEYS = ("path", "root")  # dataset arguments that name a file or folder
+
+
+def resolve_data_paths(data_cfg, config_dir):
+    """Relative `path`/`root` values are read from the current directory; one that does not exist
+    there but does in `config_dir` (the config file's folder) is replaced by that absolute path, so a
+    config next to its data works from anywhere (and the run's saved config.yaml keeps the path)."""
+    if not config_dir:
+        return
+    for section in ("dataset",) + SPLITS:
+        spec = data_cfg.get(section)
+        for key in PATH_KEYS if isinstance(spec, dict) else ():
+            value = spec.get(key)
+            if isinstance(value, str) and value and not os.path.isabs(os.path.expanduser(value)) \
+                    and not os.path.exists(value) and os.path.exists(os.path.join(config_dir, value)):
+                spec[key] = os.path.abspath(os.path.join(config_dir, value))
 DEFAULT_SPLITS = {"CharText": {"train": {"split": "train"}, "val": {"split": "val"}, "test": {"split": "val"}}}
 
 
@@ -63,11 +80,16 @@ def build_datasets(data_cfg, seed, allowed=()):
             for shared in ("vocab", "classes"):
                 if shared in params and shared not in args and hasattr(out["train"], shared):
                     args[shared] = getattr(out["train"], shared)
+        for key in PATH_KEYS:  # absolute, so an error names the very file that was tried
+            if isinstance(args.get(key), str) and args[key]:
+                args[key] = os.path.abspath(os.path.expanduser(args[key]))
         try:
             out[split] = cls(**args)
         except (OSError, RuntimeError, ValueError, KeyError) as e:  # missing files, bad columns: no traceback
             from .errors import ConfigError
-            raise ConfigError([(("data", split), f"{cls.__name__}(...) failed: {e}")]) from e
+            hint = " (a relative path is read from the current directory, else from the config file's folder)" \
+                if isinstance(e, OSError) or "not found" in str(e) else ""
+            raise ConfigError([(("data", split), f"{cls.__name__}(...) failed: {e}{hint}")]) from e
     fraction = data_cfg.get("val_fraction") or 0.0
     if fraction:
         train = out["train"]

@@ -2,6 +2,7 @@
 
     model.layers[2].out_feature: unknown argument; did you mean out_features?  (configs/x.yaml:14)
 """
+import contextlib
 import difflib
 
 
@@ -42,3 +43,15 @@ class ConfigError(ValueError):
             text = f"{head}: {message}" if head else message
             lines.append(f"{text}  ({where})" if where and not text.startswith(where) else text)
         return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def located(cfg):
+    """Re-raise a ConfigError raised without its Config (by a builder) with it, so it names the file
+    line or the override that set the failing key."""
+    try:
+        yield
+    except ConfigError as e:
+        if e.cfg is None and cfg is not None:
+            raise ConfigError(e.issues, cfg) from e.__cause__
+        raise

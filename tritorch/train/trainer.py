@@ -24,9 +24,11 @@ import tritorch
 from ..nn.utils import clip_grad_norm_
 from ..nn.parallel import DistributedDataParallel
 from . import checkpoint as ckpt, ddp
+from .build import _fill as fill_references
 from .build import build_loss, build_model, build_optimizer, build_scheduler, count_parameters, pick_device
 from .config import Config, dump_yaml, load_config
-from .data import build_datasets, dataset_info, eval_loader, train_loader
+from .data import build_datasets, dataset_info, eval_loader, resolve_data_paths, train_loader
+from .errors import located
 from .loggers import build_loggers, check_loggers
 from .metrics import MetricLog, Metrics, align, mode_for
 from .precision import Precision
@@ -74,6 +76,7 @@ class Trainer:
             cfg = load_config(config, overrides)
         self.source = cfg
         self.config = validate(cfg, allow_import)
+        resolve_data_paths(self.config["data"], cfg.source and os.path.dirname(os.path.abspath(cfg.source)))
         self.allowed = tuple(self.config["imports"]) + tuple(allow_import)
         self.name = self.config["name"] or (os.path.basename(resume.rstrip("/")) if resume else cfg.name)
         self.requested_run_dir = resume or run_dir or self.config["trainer"]["output_dir"]
@@ -86,14 +89,15 @@ class Trainer:
         self.rank, self.world = ddp.setup(tcfg["strategy"], self.device)
         if self.rank != 0:  # rank 0 alone speaks and writes
             self.echo, self.show_progress = (lambda *a, **k: None), False
-        self.datasets = build_datasets(self.config["data"], self.config["seed"], self.allowed)
-        self.info = dataset_info(self.datasets["train"])
-        paths = {}  # id(module) -> its config key path, for the forward check's message
-        self.model = build_model(self.config["model"], self.info, self.allowed, paths).to(self.device)
-        self.loss_fn = build_loss(self.config["loss"], self.info, self.allowed)
-        check_forward(self.model, self.loss_fn, self.datasets["train"], paths, self.device, cfg)
-        self.optimizer = build_optimizer(self.config["optimizer"], self.model.parameters(), self.allowed)
-        self.scheduler, self.interval = build_scheduler(self.config["scheduler"], self.optimizer, self.allowed)
+        with located(cfg):  # a build error names the file line or the override it came from
+            self.datasets = build_datasets(self.config["data"], self.config["seed"], self.allowed)
+            self.info = dataset_info(self.datasets["train"])
+            paths = {}  # id(module) -> its config key path, for the forward check's message
+            self.model = build_model(self.config["model"], self.info, self.allowed, paths).to(self.device)
+            self.loss_fn = build_loss(self.config["loss"], self.info, self.allowed)
+            check_forward(self.model, self.loss_fn, self.datasets["train"], paths, self.device, cfg)
+            self.optimizer = build_optimizer(self.config["optimizer"], self.model.parameters(), self.allowed)
+            self.scheduler, self.interval = build_scheduler(self.config["scheduler"], self.optimizer, self.allowed)
         self.precision = Precision(tcfg["precision"], self.device)
         self.metric_names = self.config["metrics"] or ["loss"]
         self.monitor = tcfg["monitor"] or ("val/accuracy" if "accuracy" in self.metric_names else "val/loss")
@@ -121,7 +125,8 @@ class Trainer:
     def describe(self):
         """The resolved config (YAML), the model and its parameter count: what --dry-run prints."""
         n = count_parameters(self.model)
-        return (f"{dump_yaml(self.config)}\n{self.model}\n\nparameters: {n:,}\ndevice: {self.device}\n"
+        resolved = fill_references(self.config, self.info, ())  # ${dataset.vocab_size} -> its value
+        return (f"{dump_yaml(resolved)}\n{self.model}\n\nparameters: {n:,}\ndevice: {self.device}\n"
                 f"steps: {self.total_steps} ({self.steps_per_epoch} per epoch)")
 
     def _open_run_dir(self):

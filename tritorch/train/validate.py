@@ -204,7 +204,8 @@ class Checker:
             if not isinstance(name, str):
                 self.add(("metrics", i), f"expected a metric name, got {describe(name)}")
             elif name not in METRICS and not (name.startswith("top") and name[3:].isdigit() and int(name[3:]) > 0):
-                self.add(("metrics", i), f"unknown metric {name!r}{suggest(name, METRICS + ('top5',))}")
+                self.add(("metrics", i), f"unknown metric {name!r}{suggest(name, METRICS + ('topK',))}"
+                         + ("" if name.lower().startswith("top") else " (topK: top-K accuracy, e.g. top3, top5)"))
             else:
                 out.append(name)
         return out
