@@ -1,10 +1,12 @@
 """Which classes a config may name, by kind: `type: Linear`, `type: AdamW`, `type: mypkg.models.Net`.
 
 Kinds and what they hold:
-    module     every nn.Module subclass in tritorch.nn (layers and losses) and tritorch.train.models
+    module     every nn.Module subclass in tritorch.nn (layers and losses) and tritorch.train.models,
+               and PretrainedTextClassifier (tritorch.models.finetune)
     optimizer  every Optimizer subclass in tritorch.optim
     scheduler  every scheduler class in tritorch.optim.lr_scheduler
-    dataset    every Dataset subclass in tritorch.datasets and tritorch.utils.data
+    dataset    every Dataset subclass in tritorch.datasets and tritorch.utils.data, and
+               PretrainedTextClassification (tritorch.models.finetune)
 
 A dotted name outside tritorch (`mypkg.models.Net`) is imported only when the user allowed its
 module (`allowed`: the config's `imports:` list and `--allow-import`; see imports.py), and only a
@@ -39,6 +41,15 @@ def _classes(module_name, base_path, base_name):
             if inspect.isclass(c) and issubclass(c, base) and not n.startswith("_")}
 
 
+def _named(module_name, class_names):
+    """{name: class} for the listed classes of one module (explicitly chosen, not every class in it)."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return {}
+    return {n: getattr(module, n) for n in class_names if hasattr(module, n)}
+
+
 def _schedulers():
     try:
         module = importlib.import_module("tritorch.optim.lr_scheduler")
@@ -55,6 +66,7 @@ def names(kind):
         found = _classes("tritorch.nn", "tritorch.nn", "Module")
         found.pop("Module", None)
         found.update(_classes("tritorch.train.models", "tritorch.nn", "Module"))
+        found.update(_named("tritorch.models.finetune", ("PretrainedTextClassifier",)))
     elif kind == "optimizer":
         found = _classes("tritorch.optim", "tritorch.optim", "Optimizer")
         found.pop("Optimizer", None)
@@ -63,6 +75,7 @@ def names(kind):
     elif kind == "dataset":
         found = _classes("tritorch.utils.data", "tritorch.utils.data", "Dataset")
         found.update(_classes("tritorch.datasets", "tritorch.utils.data", "Dataset"))
+        found.update(_named("tritorch.models.finetune", ("PretrainedTextClassification",)))
         for base in ("Dataset", "IterableDataset"):
             found.pop(base, None)
     else:
