@@ -4,6 +4,12 @@ The functions here take tritorch cuda tensors (and return tensors), tritorch.cud
 or any GPU array that speaks DLPack / __cuda_array_interface__ (see _api.py); numpy arrays run
 the numpy twin.
 """
+try:
+    import triton  # noqa: F401
+except ModuleNotFoundError:
+    raise ModuleNotFoundError("tritorch.kernels needs Triton, which is not installed: pip install -e '.[cuda]' on a "
+                              "GPU machine, or pip install -e '.[interpret]' to run them emulated "
+                              "(TRITON_INTERPRET=1)") from None
 from .matmul import matmul, matmul_backward, matmul_backward_reference, matmul_reference
 from .softmax import log_softmax, softmax, softmax_backward, softmax_backward_reference, softmax_reference
 from .attention import (attention, attention_backward, attention_backward_reference, attention_dropout_mask,

@@ -65,6 +65,8 @@ def error_line(e):
     from tritorch.train.rundir import RunDirInUse
     if isinstance(e, ConfigError):
         return f"invalid config\n{e}", 2
+    if isinstance(e, ModuleNotFoundError) and "pip install" in str(e):  # a missing optional extra
+        return str(e), 1
     if isinstance(e, (SerializationError, CheckpointError, RunDirInUse)):
         return " ".join(str(e).split()), 1
     if isinstance(e, OSError):

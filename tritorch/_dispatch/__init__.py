@@ -8,6 +8,8 @@ DeviceArrays) registers itself here when it is importable, with `register("cuda"
 """
 import importlib
 
+TRITON_MISSING = ("the cuda device needs Triton, which is not installed: pip install -e '.[cuda]' on a GPU "
+                  "machine, or pip install -e '.[interpret]' to emulate it (TRITON_INTERPRET=1)")
 _BACKENDS = {}
 _LAZY = {"cpu": "tritorch._dispatch.cpu", "cuda": "tritorch._dispatch.cuda"}
 
@@ -23,6 +25,8 @@ def backend_for(device):
         try:
             mod = importlib.import_module(_LAZY[kind])
         except ModuleNotFoundError as e:
+            if e.name == "triton":
+                raise ModuleNotFoundError(TRITON_MISSING) from None
             if e.name != _LAZY[kind]:
                 raise
             raise RuntimeError(f"tritorch has no backend for device '{device}' in this build") from None
