@@ -8,6 +8,7 @@ from ..._device import as_device
 from ...autograd import grad_mode
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
+from . import _backward_hooks
 
 
 class _IncompatibleKeys(NamedTuple):
@@ -86,6 +87,9 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
+        d["_is_full_backward_hook"] = None
 
     def forward(self, *input):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -96,12 +100,54 @@ class Module:
             out = hook(self, args)
             if out is not None:
                 args = out if isinstance(out, tuple) else (out,)
+        hook_state = None
+        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            hook_state, args = _backward_hooks.call_with_backward_hooks(self, args, kwargs)
         result = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             out = hook(self, args, result)
             if out is not None:
                 result = out
-        return result
+        return _backward_hooks.wrap_outputs(hook_state, result) if hook_state is not None else result
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """hook(module, grad_output) -> None or new grad_output, called when the gradients of the
+        module's outputs are known (tuples, one entry per output tensor)."""
+        self._backward_hook_kind(True)
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) -> None or new grad_input, called when the gradients
+        of the module's tensor arguments are known (see _backward_hooks.py)."""
+        self._backward_hook_kind(True)
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """PyTorch's deprecated non-full hook. tritorch gives it the full hook's meaning (grad_input
+        are the gradients of the module's inputs; PyTorch's were those of the last op inside the
+        module, which differ when forward has several ops) and warns once at registration."""
+        import warnings
+        self._backward_hook_kind(False)
+        warnings.warn("register_backward_hook: tritorch calls this hook with the full backward hook's "
+                      "grad_input (gradients of the module's inputs), as register_full_backward_hook; "
+                      "use register_full_backward_hook", UserWarning, stacklevel=2)
+        return self._add_hook(self._backward_hooks, hook, False)
+
+    def _backward_hook_kind(self, full):
+        d = self.__dict__
+        d.setdefault("_backward_hooks", OrderedDict())
+        d.setdefault("_backward_pre_hooks", OrderedDict())
+        if d.get("_is_full_backward_hook") is (not full):
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single "
+                               "Module. Please use only one of them.")
+        d["_is_full_backward_hook"] = full
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for name in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"):
+            self.__dict__.setdefault(name, OrderedDict())
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
     def register_forward_pre_hook(self, hook, *, prepend=False):
         """hook(module, args) -> None or new args, called before forward."""
@@ -340,9 +386,9 @@ class Module:
         fn(self)
         return self
 
-    def _apply(self, fn):
+    def _apply(self, fn, recurse=True):
         """fn(tensor) -> tensor for every parameter (in place: param.data = ...), grad and buffer."""
-        for module in self.children():
+        for module in self.children() if recurse else ():
             module._apply(fn)
         with grad_mode.no_grad():
             for p in self._parameters.values():
@@ -433,36 +479,27 @@ class Module:
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values (Tensors or numpy arrays) into the parameters and buffers.
 
-        Returns ``_IncompatibleKeys(missing_keys, unexpected_keys)``. With ``strict`` a missing or
-        unexpected key raises RuntimeError; a shape mismatch always does, naming both shapes."""
-        from ..._ops.creation import as_tensor
+        Each module's ``_load_from_state_dict`` loads its own keys (override it to rename or convert
+        old keys, as in PyTorch). Returns ``_IncompatibleKeys(missing_keys, unexpected_keys)``. With
+        ``strict`` a missing or unexpected key raises RuntimeError; a shape mismatch always does,
+        naming both shapes."""
         if not hasattr(state_dict, "items"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        errors, missing, expected = [], [], set()
-        for mod_prefix, module in self.named_modules():
-            prefix = mod_prefix + "." if mod_prefix else ""
-            for name, t in module._local_state():
-                key = prefix + name
-                expected.add(key)
-                if key not in state_dict:
-                    missing.append(key)
-                    continue
-                value = state_dict[key]
-                if not isinstance(value, Tensor):
-                    value = as_tensor(value)
-                if tuple(value.shape) != tuple(t.shape):
-                    errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                                  f"checkpoint, the shape in current model is {t.shape}.")
-                    continue
-                with grad_mode.no_grad():
-                    if assign:
-                        if name in module._parameters:
-                            module._parameters[name] = Parameter(value.detach(), t.requires_grad)
-                        else:
-                            module._buffers[name] = value.detach()
-                    else:
-                        t.copy_(value.detach())
-        unexpected = [k for k in state_dict.keys() if k not in expected]
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)    # overrides may edit it; the caller's stays as it was
+        if metadata is not None:
+            state_dict._metadata = metadata
+        errors, missing, unexpected = [], [], []
+
+        def load(module, prefix):
+            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                local_metadata["assign_to_params_buffers"] = assign
+            module._load_from_state_dict(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
+            for name, child in module._modules.items():
+                if child is not None:
+                    load(child, prefix + name + ".")
+        load(self, "")
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
@@ -473,6 +510,49 @@ class Module:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 type(self).__name__, "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """Load this module's own parameters and persistent buffers from ``state_dict[prefix + name]``
+        (not its children's), appending to missing_keys / unexpected_keys / error_msgs (PyTorch's
+        signature; subclasses override it to adapt old checkpoints, then call super)."""
+        from ..._ops.creation import as_tensor
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        local_names = set()
+        for name, t in self._local_state():
+            key = prefix + name
+            local_names.add(name)
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            if not isinstance(value, Tensor):
+                value = as_tensor(value)
+            if tuple(value.shape) != tuple(t.shape):
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
+                                  f"checkpoint, the shape in current model is {t.shape}.")
+                continue
+            with grad_mode.no_grad():
+                if assign:
+                    if name in self._parameters:
+                        self._parameters[name] = Parameter(value.detach(), t.requires_grad)
+                    else:
+                        self._buffers[name] = value.detach()
+                else:
+                    t.copy_(value.detach())
+        if strict:
+            for key in state_dict.keys():
+                if key.startswith(prefix):
+                    first = key[len(prefix):].split(".", 1)[0]
+                    if first not in self._modules and first not in local_names:
+                        unexpected_keys.append(key)
+
+    def to_empty(self, *, device, recurse=True):
+        """Move parameters and buffers to `device` without copying their values (uninitialised
+        storage of the same shapes and dtypes, as PyTorch's). ``recurse=False``: this module only."""
+        from ... import empty_like
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     # -- repr -------------------------------------------------------------------------------------------
     def extra_repr(self):
