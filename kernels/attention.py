@@ -30,7 +30,7 @@ import numpy as np
 import triton
 import triton.language as tl
 
-from tritorch.cuda import as_dtype, empty, is_emulated
+from tritorch.cuda import as_dtype, empty, get_device_capability, is_emulated
 
 from ._harness import (bucket, check_config, check_float, check_out, device_array, launch_tuned, prepare_launch,
                        split_config)
@@ -83,19 +83,20 @@ def attention_key(head_dim, seq_len, dtype):
     return f"{np.dtype(dtype)}|D{bucket(head_dim)}|L{bucket(seq_len)}"
 
 
-def attention_default_config(head_dim, backward=False, dtype=None):
-    """The config used when the cache has none (``dtype``: q's; None reads as float16/bfloat16).
+def attention_default_config(head_dim, backward=False, dtype=None, capability=None):
+    """The config used when the cache has none (``dtype``: q's; None reads as float16/bfloat16;
+    ``capability``: the GPU's ``(major, minor)``, None or emulated reads as Hopper).
 
     float32 runs IEEE dots on CUDA cores, whose operands live in registers: the half-precision tiles
     spill 3-36 KB per thread there (and masked M128 N64 s3 needs 295,424 B of shared memory, over
     Hopper's 232,448), so float32 gets small single-stage tiles that compile without spills for
     sm_90 and sm_80 (scripts/compile_check.py)."""
     if dtype is not None and np.dtype(dtype) == np.float32:
+        return dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)
+    if capability is not None and (8, 0) <= tuple(capability) < (9, 0):  # Ampere: mma.sync holds more
         if backward:
-            return dict(BLOCK_M=64 if head_dim <= 64 else 32, BLOCK_N=16, num_warps=8, num_stages=1)
-        return dict(BLOCK_M=64, BLOCK_N=32, num_warps=8, num_stages=1) if head_dim <= 64 else \
-            dict(BLOCK_M=64, BLOCK_N=16, num_warps=8, num_stages=1) if head_dim <= 128 else \
-            dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)
+            return dict(BLOCK_M=32, BLOCK_N=32, num_warps=4, num_stages=2)
+        return dict(BLOCK_M=64, BLOCK_N=64 if head_dim <= 64 else 32, num_warps=4, num_stages=3)
     if backward:  # dk, dv (or dq) accumulate in registers: smaller tiles for wide heads
         if head_dim > 128:
             return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
@@ -431,7 +432,7 @@ def attention(q, k, v, causal=False, scale=None, mask=None, dropout_p=0.0, seed=
     result = empty(q.shape, q.dtype) if out is None else check_out(out, q.shape, q.dtype)
     lse = empty((B, H, LQ), np.float32)
     if result.numel():
-        default = attention_default_config(D, dtype=q.dtype)
+        default = attention_default_config(D, dtype=q.dtype, capability=get_device_capability())
         if config is not None:
             check_config(config, "attention", ATTENTION_KEYS, dot_keys=ATTENTION_KEYS)
         m = q if mask is None else mask
@@ -481,7 +482,7 @@ def attention_backward(grad_out, q, k, v, out, lse, causal=False, scale=None, ma
     dq, dk, dv = empty(q.shape, q.dtype), empty(k.shape, k.dtype), empty(v.shape, v.dtype)
     if not (q.numel() and k.numel()):
         return dq.zero_(), dk.zero_(), dv.zero_()
-    default = attention_default_config(D, backward=True, dtype=q.dtype)
+    default = attention_default_config(D, backward=True, dtype=q.dtype, capability=get_device_capability())
     if config is not None:
         check_config(config, "attention_backward", ATTENTION_KEYS, dot_keys=ATTENTION_KEYS)
     flags = _flags(q, causal, mask_kind, dropout_p, D)

@@ -159,7 +159,11 @@ def setup(cache_dir):
         module = importlib.import_module(f"tritorch.kernels.{name}")
         if hasattr(module, "is_emulated"):  # kernel flags as on a GPU; memory stays emulated below
             module.is_emulated = lambda: False
+        if hasattr(module, "get_device_capability"):  # defaults chosen for the target
+            module.get_device_capability = lambda device=None: _state["capability"]
     del kernels
+    library = importlib.import_module("tritorch.tune.library")  # the tuner's defaults, for the target too
+    library.get_device_capability = lambda device=None: _state["capability"]
     os.environ["TRITON_INTERPRET"] = "1"  # tritorch.cuda: host memory, no CUDA calls
     nvidia_compiler.subprocess = _SubprocessWithLog()
     original = JITFunction.run

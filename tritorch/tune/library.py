@@ -9,7 +9,7 @@ thread for what a program holds in registers, in 32-bit words.
 """
 import numpy as np
 
-from tritorch.cuda import to_device
+from tritorch.cuda import get_device_capability, to_device
 from tritorch.kernels import attention as attention_fn
 from tritorch.kernels import (attention_backward, cross_entropy, cross_entropy_backward,
                               cross_entropy_backward_reference, cross_entropy_reference, layer_norm,
@@ -188,7 +188,7 @@ def _attention_backward_run(x, s, c):
 ATTENTION = Tunable(
     name="attention", params=ATTENTION_PARAMS, optional={"causal": 0},
     space=lambda s, d: attention_configs(s["head_dim"]),
-    default=lambda s, d: attention_default_config(s["head_dim"], dtype=np_dtype(d)),
+    default=lambda s, d: attention_default_config(s["head_dim"], dtype=np_dtype(d), capability=get_device_capability()),
     key=lambda s, d: attention_key(s["head_dim"], max(s["seq_q"], s["seq_k"]), np_dtype(d)),
     inputs=_attention_inputs,
     run=lambda x, s, c: attention_fn(x["q"], x["k"], x["v"], bool(s.get("causal")), config=c),
@@ -198,7 +198,8 @@ ATTENTION = Tunable(
 ATTENTION_BACKWARD = Tunable(
     name="attention_backward", params=ATTENTION_PARAMS, optional={"causal": 0},
     space=lambda s, d: attention_backward_configs(s["head_dim"], _size(d)),
-    default=lambda s, d: attention_default_config(s["head_dim"], backward=True, dtype=np_dtype(d)),
+    default=lambda s, d: attention_default_config(s["head_dim"], backward=True, dtype=np_dtype(d),
+                                                  capability=get_device_capability()),
     key=lambda s, d: attention_key(s["head_dim"], max(s["seq_q"], s["seq_k"]), np_dtype(d)),
     inputs=_attention_inputs, run=_attention_backward_run,
     reference=lambda x, s: attention_backward_reference(x["g"], x["q"], x["k"], x["v"], bool(s.get("causal"))),
