@@ -20,8 +20,11 @@ def reduce(op, a, axes, keepdim, dtype=None):
         out = np.count_nonzero(a, axis=axes, keepdims=keepdim)
     else:
         out = _REDUCE[op](_up(a), axis=axes, keepdims=keepdim)
-    with np.errstate(over="ignore"):  # a float16 sum past 65504 is inf, quietly, as in PyTorch
-        return np.asarray(out).astype(dtype or a.dtype, copy=False)
+    out, target = np.asarray(out), np.dtype(dtype or a.dtype)
+    if target in _LOW and out.dtype != target:
+        with np.errstate(over="ignore"):  # a float16 sum past 65504 is inf, quietly, as in PyTorch
+            return out.astype(target)
+    return out.astype(target, copy=False)
 
 
 def arg_reduce(op, a, axis, keepdim):
