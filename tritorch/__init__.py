@@ -70,6 +70,7 @@ from ._tensor_compat_methods import install as _install_compat_methods  # noqa: 
 _install_compat_methods(Tensor)
 from ._storage import install as _install_storage  # noqa: E402
 _install_storage(Tensor)   # untyped_storage()/storage()/storage_offset()
+from ._complex_views import polar, view_as_complex, view_as_real  # noqa: E402,F401
 from ._type_info import finfo, iinfo  # noqa: E402,F401
 from ._legacy_tensor_types import set_default_tensor_type  # noqa: E402,F401
 from .amp.deprecated import get_autocast_cpu_dtype, get_autocast_gpu_dtype, is_autocast_cpu_enabled  # noqa: E402,F401
