@@ -28,6 +28,9 @@ def test_coverage_not_below_recorded_floor():
     assert m["use_site_coverage"] >= floor["use_site_coverage"], m["missing"][:20]
     assert m["names_covered"] >= floor["names_covered"], m["missing"][:20]
     assert m["keyword_coverage"] >= floor["keyword_coverage"], m["missing_keywords"][:20]
+    most = floor.get("missing_used_by_3_or_more")   # names used by >= 3 code bases we may lack
+    if most is not None:
+        assert len(m["missing_used_by_3_or_more"]) <= most, m["missing_used_by_3_or_more"]
 
 
 def test_keyword_status_reads_signatures():
