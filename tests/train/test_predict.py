@@ -85,6 +85,14 @@ def test_image_run_accepts_float_uint8_single_and_batch(digits_run, tmp_path):
     assert out.returncode == 2 and "classifies images, not text" in out.stderr and "Traceback" not in out.stderr
     out = cli("predict", digits_run, "--input", str(tmp_path / "missing.npy"))
     assert out.returncode == 2 and str(tmp_path / "missing.npy") in out.stderr
+    (tmp_path / "digit.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    out = cli("predict", digits_run, "--input", str(tmp_path / "digit.png"))
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        assert out.returncode == 1 and "needs Pillow: pip install pillow" in out.stderr
+    else:
+        assert out.returncode != 0 and "Traceback" not in out.stderr
 
 
 def test_char_lm_run_says_use_generate(tmp_path):
