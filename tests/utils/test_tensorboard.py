@@ -79,7 +79,8 @@ def test_missing_extra_is_one_line_and_torch_is_never_imported():
     assert out.stdout.strip() == ("tritorch.utils.tensorboard needs tensorboardX: pip install -e '.[tensorboard]' "
                                   "(or pip install tensorboardX)"), out.stderr
     code = ("import sys, tritorch\nfrom tritorch.utils.tensorboard import SummaryWriter\n"
-            "import tempfile\nw = SummaryWriter(tempfile.mkdtemp()); w.add_scalar('a', tritorch.ones(()), 0); w.close()\n"
+            "import tempfile\nw = SummaryWriter(tempfile.mkdtemp())\n"
+            "w.add_scalar('a', tritorch.ones(()), 0)\nw.close()\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert out.stdout.strip() == "[]", out.stderr
