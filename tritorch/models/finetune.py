@@ -43,6 +43,7 @@ class PretrainedTextClassification(Dataset):
 
     A sample is (input_ids int64 [max_length], attention_mask int64 [max_length], label int).
     """
+    predict_kind = "text"  # tritorch predict takes strings (--text) for runs of this dataset
 
     def __init__(self, path, text_field, label_field, *, format=None, tokenizer=None, max_length=64,
                  classes=None, encoding="utf-8"):

@@ -16,6 +16,7 @@ give [0, 1]). A dataset class of your own (or a pretrained-model dataset) plugs 
     @classmethod
     def predict_preprocessor(cls, args, info, run_dir):   # args: the train split's constructor arguments
         return lambda inputs: [model_input_1, ...]         # batched tensors the model is called with
+    predict_kind = "text"                                  # optional: takes strings (`--text`), or 'image'
 """
 import numpy as np
 
@@ -117,7 +118,7 @@ class Predictor:
         self.device = device
         if hasattr(cls, "predict_preprocessor"):
             self.preprocess = cls.predict_preprocessor(args, self.info, run_dir)
-            self.kind = cls.__name__
+            self.kind = getattr(cls, "predict_kind", cls.__name__)  # 'text': strings, --text works
         elif cls.__name__ in BUILTIN:
             self.preprocess = BUILTIN[cls.__name__](args, self.info, run_dir)
             self.kind = "text" if cls.__name__ == "TextClassification" else "image"
