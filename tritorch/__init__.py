@@ -41,7 +41,7 @@ def can_cast(from_, to):
 
 _LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "linalg", "fft", "special", "backends", "accelerator", "jit",
                     "hub", "onnx", "compiler", "multiprocessing", "version", "random", "testing", "distributed",
-                    "distributions", "profiler", "fx", "futures", "nested")
+                    "distributions", "profiler", "fx", "futures", "nested", "_dynamo")
 
 
 def __getattr__(name):

@@ -1,6 +1,12 @@
 """Small tensor functions written with existing ops (so gradients come for free): select, tile,
-index_fill/index_fill_, addcmul, dist and fill, as functions and (where PyTorch has them) methods."""
-__all__ = ["select", "tile", "index_fill", "addcmul", "dist", "fill", "install"]
+index_fill/index_fill_, addcmul, dist, fill, trapezoid, hann_window, unique_consecutive and the
+arccos/arcsin/arctan spellings, as functions and (where PyTorch has them) methods."""
+import math
+
+import numpy as np
+
+__all__ = ["select", "tile", "index_fill", "addcmul", "dist", "fill", "trapezoid", "hann_window",
+           "unique_consecutive", "install"]
 
 
 def select(input, dim, index):
@@ -60,7 +66,67 @@ def fill(input, value):
     return full_like(input, value)
 
 
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoid rule along dim: sum of (y[i] + y[i+1]) / 2 * (x[i+1] - x[i]) (spacing dx, default 1)."""
+    d = y._dim(dim)
+    n = y.shape[d]
+    if n == 0:
+        return y.sum(d)
+    mean = (y.narrow(d, 1, n - 1) + y.narrow(d, 0, n - 1)) / 2
+    if x is None:
+        return mean.sum(d) * (1 if dx is None else dx)
+    if dx is not None:
+        raise TypeError("trapezoid() received an invalid combination of arguments: x and dx both given")
+    xd = x._dim(dim) if x.dim() > 1 else 0
+    step = x.narrow(xd, 1, n - 1) - x.narrow(xd, 0, n - 1)
+    if x.dim() == 1 and y.dim() > 1:
+        step = step.reshape([n - 1 if i == d else 1 for i in range(y.dim())])
+    return (mean * step).sum(d)
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
+    """0.5 - 0.5 cos(2 pi n / N), N = window_length (periodic) or window_length - 1."""
+    from . import get_default_dtype, tensor
+    if window_length < 0:
+        raise RuntimeError(f"hann_window requires non-negative window_length, got window_length={window_length}")
+    if window_length == 1:
+        values = np.ones(1)
+    else:
+        n = window_length if periodic else window_length - 1
+        values = 0.5 - 0.5 * np.cos(2 * math.pi * np.arange(window_length) / max(n, 1))
+    return tensor(values, dtype=dtype or get_default_dtype(), device=device, requires_grad=requires_grad)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """Collapse runs of equal consecutive values of the flattened input (dim=None)."""
+    from . import tensor
+    if dim is not None:
+        raise NotImplementedError("unique_consecutive(dim=...): tritorch implements only dim=None (the flattened "
+                                  "input); use tritorch.unique(input, dim=dim) when order does not matter")
+    flat = input.detach().cpu().numpy().reshape(-1)
+    starts = np.concatenate([[True], flat[1:] != flat[:-1]]) if flat.size else np.zeros(0, bool)
+    out = tensor(flat[starts], device=input.device)
+    extra = []
+    if return_inverse:
+        extra.append(tensor((np.cumsum(starts) - 1).reshape(tuple(input.shape)), device=input.device))
+    if return_counts:
+        edges = np.flatnonzero(np.concatenate([starts, [True]]))
+        extra.append(tensor(np.diff(edges), device=input.device))
+    return (out, *extra) if extra else out
+
+
 def install(namespace, tensor_cls):
+    for alias, name in (("arccos", "acos"), ("arcsin", "asin"), ("arctan", "atan"), ("arccosh", "acosh"),
+                        ("arcsinh", "asinh"), ("arctanh", "atanh"), ("arctan2", "atan2")):
+        if name in namespace:
+            namespace.setdefault(alias, namespace[name])
+            if hasattr(tensor_cls, name) and not hasattr(tensor_cls, alias):
+                setattr(tensor_cls, alias, getattr(tensor_cls, name))
+    for name, fn in (("trapezoid", trapezoid), ("trapz", trapezoid), ("hann_window", hann_window),
+                     ("unique_consecutive", unique_consecutive)):
+        namespace.setdefault(name, fn)
+    if not hasattr(tensor_cls, "unique_consecutive"):
+        tensor_cls.unique_consecutive = unique_consecutive
     for name, fn in (("select", select), ("tile", tile), ("index_fill", index_fill), ("addcmul", addcmul),
                      ("dist", dist), ("fill", fill)):
         namespace.setdefault(name, fn)

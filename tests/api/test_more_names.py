@@ -128,3 +128,38 @@ def test_sparse_and_nested_raise_clearly(call, says):
 def test_nn_attention_is_the_sdpa_module():
     assert tritorch.nn.attention.SDPBackend.EFFICIENT_ATTENTION == 2
     assert tritorch.nn.MultiheadAttention.__name__ == "MultiheadAttention"
+
+
+def test_windows_sums_runs_and_aliases_match_pytorch(rng):
+    torch = pytest.importorskip("torch")
+    y = rng.standard_normal((3, 5)).astype(np.float32)
+    x = np.sort(rng.standard_normal(5)).astype(np.float32)
+    runs = rng.integers(0, 3, size=11)
+    for ours, theirs in [
+        (tritorch.trapezoid(tritorch.tensor(y), tritorch.tensor(x)), torch.trapezoid(torch.tensor(y), torch.tensor(x))),
+        (tritorch.trapezoid(tritorch.tensor(y), dx=0.5, dim=0), torch.trapezoid(torch.tensor(y), dx=0.5, dim=0)),
+        (tritorch.hann_window(7), torch.hann_window(7)),
+        (tritorch.hann_window(6, periodic=False), torch.hann_window(6, periodic=False)),
+        (tritorch.hann_window(1), torch.hann_window(1)),
+        (tritorch.tensor(y).arctan(), torch.tensor(y).arctan()),
+        (tritorch.arcsin(tritorch.tensor(y) / 4), torch.arcsin(torch.tensor(y) / 4)),
+    ]:
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    got = tritorch.unique_consecutive(tritorch.tensor(runs), return_inverse=True, return_counts=True)
+    want = torch.unique_consecutive(torch.tensor(runs), return_inverse=True, return_counts=True)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(NotImplementedError, match="only dim=None"):
+        tritorch.unique_consecutive(tritorch.tensor(runs), dim=0)
+
+
+def test_module_compile_and_dynamo_names():
+    m = tritorch.nn.Linear(2, 1)
+    before = m(tritorch.ones(1, 2))
+    assert m.compile(mode="max-autotune") is None
+    assert (m(tritorch.ones(1, 2)) == before).all()
+    with pytest.raises(RuntimeError, match="Unrecognized mode"):
+        m.compile(mode="fastest")
+    tritorch._dynamo.reset()
+    f = tritorch._dynamo.allow_in_graph(len)
+    assert f is len

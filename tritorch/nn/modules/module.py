@@ -110,6 +110,12 @@ class Module:
                 result = out
         return _backward_hooks.wrap_outputs(hook_state, result) if hook_state is not None else result
 
+    def compile(self, *args, **kwargs):
+        """Module.compile(**torch.compile options): checks the options as tritorch.compile does and
+        returns None; calling the module behaves the same afterwards (tritorch has no graph compiler)."""
+        from ..._compile import compile as compile_fn
+        compile_fn(self, *args, **kwargs)
+
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """hook(module, grad_output) -> None or new grad_output, called when the gradients of the
         module's outputs are known (tuples, one entry per output tensor)."""
