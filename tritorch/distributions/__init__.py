@@ -4,8 +4,10 @@ shapes, validation and formulas. ``log_prob`` and ``entropy`` are tensor ops (di
 ``Normal.rsample`` is reparameterised; ``sample`` draws without gradients."""
 from .bernoulli import Bernoulli
 from .categorical import Categorical
+from .cauchy import Cauchy
 from .distribution import Distribution
 from .kl import kl_divergence
 from .normal import Normal
+from .one_hot_categorical import OneHotCategorical
 
-__all__ = ["Distribution", "Categorical", "Bernoulli", "Normal", "kl_divergence"]
+__all__ = ["Distribution", "Categorical", "Bernoulli", "Normal", "Cauchy", "OneHotCategorical", "kl_divergence"]
