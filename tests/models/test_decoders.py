@@ -120,3 +120,14 @@ def test_generate_past_the_positions_is_an_error(tmp_path, rng):
     model = GPT2LMHeadModel.from_pretrained(write(tmp_path, GPT2_CONFIG, gpt2_tensors(rng)))
     with pytest.raises(ValueError, match="exceed the model's 40 positions"):
         generate(model, [1] * 30, 20)
+
+
+def test_from_pretrained_dtype_converts_floating_parameters(tmp_path, rng):
+    tensors = llama_tensors(rng)
+    model = LlamaForCausalLM.from_pretrained(write(tmp_path, LLAMA_CONFIG, tensors), dtype=tritorch.bfloat16)
+    assert {p.dtype for p in model.parameters()} == {tritorch.bfloat16}
+    ids = rng.integers(0, LLAMA_CONFIG["vocab_size"], 6)
+    got = model(tritorch.tensor(ids[None])).float().detach().numpy()[0]
+    want = llama_reference(tensors, ids)
+    assert np.abs(got - want).max() < 0.1 * np.abs(want).max()  # bfloat16: ~3 significant digits
+    assert np.abs(got - want).max() > 0  # and it did run in bfloat16
