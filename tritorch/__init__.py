@@ -41,7 +41,7 @@ def can_cast(from_, to):
 
 _LAZY_SUBMODULES = ("cuda", "kernels", "nn", "optim", "utils", "datasets", "amp", "linalg", "fft", "special", "backends", "accelerator", "jit",
                     "hub", "onnx", "compiler", "multiprocessing", "version", "random", "testing", "distributed",
-                    "distributions", "profiler", "fx", "futures", "nested", "_dynamo")
+                    "distributions", "profiler", "fx", "futures", "nested", "_dynamo", "xpu", "classes")
 
 
 def __getattr__(name):
@@ -72,6 +72,7 @@ from ._storage import install as _install_storage  # noqa: E402
 _install_storage(Tensor)   # untyped_storage()/storage()/storage_offset()
 from ._complex_views import polar, view_as_complex, view_as_real  # noqa: E402,F401
 from ._vmap import vmap  # noqa: E402,F401
+from ._scaled_mm import _scaled_mm  # noqa: E402,F401
 from ._more_tensor_ops import install as _install_more_ops  # noqa: E402
 _install_more_ops(globals(), Tensor)   # select, tile, index_fill(_), addcmul(_), dist, fill
 from ._sparse import install as _install_sparse  # noqa: E402

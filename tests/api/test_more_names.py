@@ -163,3 +163,19 @@ def test_module_compile_and_dynamo_names():
     tritorch._dynamo.reset()
     f = tritorch._dynamo.allow_in_graph(len)
     assert f is len
+
+
+def test_outside_the_job_names_say_so():
+    torch = pytest.importorskip("torch")
+    assert tritorch.xpu.is_available() is torch.xpu.is_available() is False
+    assert tritorch.xpu.device_count() == torch.xpu.device_count() == 0
+    for lib in (tritorch, torch):
+        with pytest.raises(AssertionError, match="Torch not compiled with XPU enabled"):
+            lib.xpu.get_device_properties(0)
+    with pytest.raises(NotImplementedError, match="cannot load compiled PyTorch extension"):
+        tritorch.classes.load_library("ops.so")
+    with pytest.raises(NotImplementedError, match="no float8 dtypes"):
+        tritorch._scaled_mm(tritorch.ones(2, 2), tritorch.ones(2, 2), tritorch.tensor(1.0), tritorch.tensor(1.0))
+    from tritorch.utils.mobile_optimizer import optimize_for_mobile
+    with pytest.raises(NotImplementedError, match="no TorchScript"):
+        optimize_for_mobile(tritorch.jit.script(tritorch.nn.Linear(2, 2)))
