@@ -48,13 +48,14 @@ def test_a_loss_that_does_not_fit_the_output_names_the_loss(tmp_path):
                           "(2,);"), msg
 
 
-def test_the_cli_prints_the_key_and_the_file_line(capsys, monkeypatch):
+def test_the_cli_prints_the_key_and_the_override_that_caused_it(capsys, monkeypatch):
     monkeypatch.chdir(REPO)
     code = main(["train", "configs/digits_mlp.yaml", "model.layers.3.in_features=256", "--dry-run"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "model.layers[3]: Linear(in_features=256) got input of shape (2, 128); RuntimeError: " in err
-    assert err.rstrip().endswith("(configs/digits_mlp.yaml:20)") and len(err.strip().splitlines()) == 2
+    # the override caused it, so the error points at the override, not at the file's line (issue 19)
+    assert err.rstrip().endswith("(override model.layers.3.in_features=256)") and len(err.strip().splitlines()) == 2
 
 
 def test_the_check_leaves_modes_running_statistics_and_every_rng_as_they_were(rng):
