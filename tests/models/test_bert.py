@@ -142,6 +142,15 @@ def test_tokenizer_padding_truncation_and_decode():
         tok(["a b c", "a"])
 
 
+def test_missing_tokenizers_extra_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+    from tritorch.models import Tokenizer
+    (tmp_path / "tokenizer.json").write_text("{}")
+    monkeypatch.setitem(sys.modules, "tokenizers", None)
+    with pytest.raises(ImportError, match=r"pip install 'tritorch\[pretrained\]'"):
+        Tokenizer.from_pretrained(tmp_path)
+
+
 if __name__ == "__main__":  # regenerate the stored vectors with the oracle (needs torch and tokenizers)
     from tritorch.models import Tokenizer
     from tritorch.models.finetune import default_folder

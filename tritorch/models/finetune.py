@@ -60,7 +60,10 @@ class PretrainedTextClassification(Dataset):
             if field not in records[0]:
                 raise KeyError(f"{path}: no field {field!r}; the fields are {sorted(records[0])}")
         self.tokenizer_folder = default_folder(tokenizer)
-        self.tokenizer = Tokenizer.from_pretrained(self.tokenizer_folder)
+        try:
+            self.tokenizer = Tokenizer.from_pretrained(self.tokenizer_folder)
+        except ImportError as e:  # the [pretrained] extra is missing: a config error line, not a traceback
+            raise RuntimeError(str(e)) from None
         self.max_length = max_length
         self.texts = [r[text_field] for r in records]
         self.classes, labels = TextClassification._label_ids([r[label_field] for r in records], classes)
