@@ -30,7 +30,8 @@ def test_random_bert_matches_float64_reference(tmp_path, rng):
     want = bert_reference(tensors, ids, mask)
     keep = mask.astype(bool)  # padded positions are not compared (they attend anyway, as in the reference)
     np.testing.assert_allclose(hidden.detach().numpy()[keep], want[keep], rtol=1e-4, atol=1e-4)
-    pooled_want = np.tanh(want[:, 0] @ tensors["pooler.dense.weight"].T.astype(np.float64) + tensors["pooler.dense.bias"])
+    pooler_w, pooler_b = tensors["pooler.dense.weight"].astype(np.float64), tensors["pooler.dense.bias"]
+    pooled_want = np.tanh(want[:, 0] @ pooler_w.T + pooler_b)
     np.testing.assert_allclose(pooled.detach().numpy(), pooled_want, rtol=1e-4, atol=1e-4)
     emb = mean_pool(hidden, tritorch.tensor(mask)).detach().numpy()
     want_emb = (want * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
@@ -84,7 +85,8 @@ def torch_bert_embeddings(folder, ids, mask):
     bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
     for i in range(c["num_hidden_layers"]):
         p = f"encoder.layer.{i}."
-        q, k, v = (lin(x, p + "attention.self." + n).view(B, T, nh, -1).transpose(1, 2) for n in ("query", "key", "value"))
+        q, k, v = (lin(x, p + "attention.self." + n).view(B, T, nh, -1).transpose(1, 2)
+                   for n in ("query", "key", "value"))
         att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(H // nh) + bias, -1)
         y = (att @ v).transpose(1, 2).reshape(B, T, H)
         x = ln(lin(y, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")

@@ -56,7 +56,8 @@ class BertSelfAttention(nn.Module):
 
     def forward(self, x, mask):
         B, T, H = x.shape
-        q, k, v = (m(x).view(B, T, self.heads, H // self.heads).transpose(1, 2) for m in (self.query, self.key, self.value))
+        heads = (self.query, self.key, self.value)
+        q, k, v = (m(x).view(B, T, self.heads, H // self.heads).transpose(1, 2) for m in heads)
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=self.dropout_p if self.training else 0.0)
         return y.transpose(1, 2).reshape(B, T, H)
 

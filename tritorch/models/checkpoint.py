@@ -138,7 +138,8 @@ def assign(model, tensors, source, dtype=None, device=None, ignore=(), allow_mis
         target = expected[name]
         if tuple(array.shape) != tuple(target.shape):
             raise LoadError(f"{source}: tensor {name!r} has shape {list(array.shape)} but "
-                            f"{type(model).__name__} expects {list(target.shape)} (does config.json match the weights?)")
+                            f"{type(model).__name__} expects {list(target.shape)} "
+                            "(does config.json match the weights?)")
         value = tritorch.from_numpy(array)
         want = dtype if (dtype is not None and target.is_floating_point()) else target.dtype
         if value.dtype != want:
