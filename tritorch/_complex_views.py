@@ -5,7 +5,7 @@ for a real input. view_as_complex and polar check their input as PyTorch does (r
 a wrong shape, dtype or stride) and then raise NotImplementedError: the result would be a complex
 tensor, which tritorch cannot hold. Neither ever returns a real tensor in place of a complex one.
 """
-__all__ = ["view_as_real", "view_as_complex", "polar"]
+__all__ = ["view_as_real", "view_as_complex", "polar", "stft", "istft"]
 
 _NO_COMPLEX = ("tritorch has no complex dtypes (complex64/complex128) yet, so it cannot build the complex "
                "result; keep real and imaginary parts as the last dimension of size 2 and use real arithmetic")
@@ -37,3 +37,15 @@ def polar(abs, angle, *, out=None):
     """Raises NotImplementedError: abs * (cos(angle) + i sin(angle)) is a complex tensor."""
     raise NotImplementedError(f"torch.polar: {_NO_COMPLEX} (real part: abs * cos(angle), imaginary part: "
                               "abs * sin(angle))")
+
+
+def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, pad_mode="reflect",
+         normalized=False, onesided=None, return_complex=None):
+    """Raises NotImplementedError: the short-time Fourier transform's result is complex."""
+    raise NotImplementedError(f"torch.stft: {_NO_COMPLEX}")
+
+
+def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, normalized=False,
+          onesided=None, length=None, return_complex=False):
+    """Raises NotImplementedError: the inverse short-time Fourier transform takes a complex input."""
+    raise NotImplementedError(f"torch.istft: {_NO_COMPLEX}")

@@ -110,7 +110,24 @@ def storage_offset(self):
     return (first - start) // self._data.dtype.itemsize
 
 
+_NO_SHARED = ("tritorch has no shared-memory tensors: tensors reach other processes pickled by value, so a "
+              "child's in-place updates (e.g. Hogwild training) would never reach this process; train in one "
+              "process or use tritorch.distributed (all_reduce) to combine the workers' results")
+
+
+def share_memory_(self):
+    """Raises NotImplementedError: pretending to share would lose every update a child makes."""
+    raise NotImplementedError(f"Tensor.share_memory_: {_NO_SHARED}")
+
+
+def is_shared(self):
+    """False: no tritorch tensor lives in shared memory."""
+    return False
+
+
 def install(tensor_cls):
+    tensor_cls.share_memory_ = share_memory_
+    tensor_cls.is_shared = is_shared
     tensor_cls.untyped_storage = untyped_storage
     tensor_cls.storage = storage
     tensor_cls.storage_offset = storage_offset

@@ -2,7 +2,7 @@
 
 Everything in ``multiprocessing`` is here (``Process``, ``Queue``, ``set_start_method``, ...).
 Tensors passed to other processes are pickled by value (tritorch has no shared-memory tensors:
-``Tensor.share_memory_`` does not exist), so a child's in-place changes do not reach the parent.
+``Tensor.share_memory_`` raises saying so), so a child's in-place changes do not reach the parent.
 """
 import multiprocessing as _mp
 from multiprocessing import *  # noqa: F401,F403

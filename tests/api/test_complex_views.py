@@ -30,3 +30,10 @@ def test_a_valid_view_as_complex_or_polar_says_complex_is_missing():
         tritorch.view_as_complex(tritorch.ones(2))           # PyTorch: a complex scalar
     with pytest.raises(NotImplementedError, match="polar: tritorch has no complex dtypes"):
         tritorch.polar(tritorch.ones(3), tritorch.zeros(3))
+
+
+def test_stft_and_istft_say_complex_is_missing():
+    with pytest.raises(NotImplementedError, match="torch.stft: tritorch has no complex dtypes"):
+        tritorch.stft(tritorch.ones(64), 16, window=tritorch.hann_window(16), return_complex=True)
+    with pytest.raises(NotImplementedError, match="torch.istft: tritorch has no complex dtypes"):
+        tritorch.istft(tritorch.ones(9, 4), 16)

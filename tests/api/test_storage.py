@@ -42,3 +42,12 @@ def test_cuda_storage_is_the_allocation():
     assert v.storage_offset() == 3 and v.untyped_storage().nbytes() == 40
     assert v.untyped_storage().data_ptr() == x.data_ptr() and v.untyped_storage().device.type == "cuda"
     assert np.asarray(v.cpu().numpy())[0] == 3
+
+
+def test_shared_memory_is_refused_not_faked():
+    x = tritorch.ones(3)
+    assert x.is_shared() is False
+    with pytest.raises(NotImplementedError, match="Tensor.share_memory_: tritorch has no shared-memory tensors"):
+        x.share_memory_()
+    with pytest.raises(NotImplementedError, match="Module.share_memory: tritorch has no shared-memory tensors"):
+        tritorch.nn.Linear(2, 2).share_memory()

@@ -110,6 +110,11 @@ class Module:
                 result = out
         return _backward_hooks.wrap_outputs(hook_state, result) if hook_state is not None else result
 
+    def share_memory(self):
+        """Raises NotImplementedError (as Tensor.share_memory_): tritorch has no shared-memory tensors."""
+        from ..._storage import _NO_SHARED
+        raise NotImplementedError(f"Module.share_memory: {_NO_SHARED}")
+
     def compile(self, *args, **kwargs):
         """Module.compile(**torch.compile options): checks the options as tritorch.compile does and
         returns None; calling the module behaves the same afterwards (tritorch has no graph compiler)."""
