@@ -105,3 +105,11 @@ def test_world_size_without_an_mpi_job_says_how_to_launch(monkeypatch):
     with pytest.raises(RuntimeError, match="tritorch run -n 2"):
         dist.init_process_group("gloo")
     assert not dist.is_initialized()
+
+
+def test_default_backend_for_each_device():
+    import tritorch.distributed as dist
+    assert dist.get_default_backend_for_device("cuda:1") == "nccl"
+    assert dist.get_default_backend_for_device(torch.device("cpu")) == "gloo"
+    with pytest.raises(ValueError, match="Default backend not registered"):
+        dist.get_default_backend_for_device("meta")

@@ -11,7 +11,7 @@ from .collectives import (ReduceOp, Work, all_gather, all_gather_into_tensor, al
                           gather_object, irecv, isend, monitored_barrier, recv, reduce, reduce_op, reduce_scatter,
                           reduce_scatter_tensor, scatter, send)
 from .process_group import (GroupMember, ProcessGroup, default_pg_timeout, destroy_process_group,  # noqa: F401
-                            get_backend, get_global_rank, get_group_rank, get_process_group_ranks, get_rank,
+                            get_backend, get_default_backend_for_device, get_global_rank, get_group_rank, get_process_group_ranks, get_rank,
                             get_world_size, group, init_process_group, is_available, is_gloo_available,
                             is_initialized, is_mpi_available, is_nccl_available, is_torchelastic_launched,
                             new_group)

@@ -250,6 +250,15 @@ def get_backend(group=None):
     return resolve(group).backend
 
 
+def get_default_backend_for_device(device):
+    """'gloo' for cpu (served by MPI here), 'nccl' for cuda, as PyTorch."""
+    kind = device if isinstance(device, str) else device.type
+    kind = kind.split(":")[0]
+    if kind not in ("cpu", "cuda"):
+        raise ValueError(f"Default backend not registered for device : {kind}")
+    return "nccl" if kind == "cuda" else "gloo"
+
+
 def get_global_rank(group, group_rank):
     return resolve(group).ranks[group_rank]
 
