@@ -85,18 +85,15 @@ def attention_key(head_dim, seq_len, dtype):
 
 def attention_default_config(head_dim, backward=False, dtype=None, capability=None):
     """The config used when the cache has none (``dtype``: q's; None reads as float16/bfloat16;
-    ``capability``: the GPU's ``(major, minor)``, None or emulated reads as Hopper).
+    ``capability``: the GPU's ``(major, minor)``; the defaults are Hopper's for every GPU so far:
+    smaller Ampere tiles spilled more with masks and at head_dim 256, so none is chosen yet).
 
     float32 runs IEEE dots on CUDA cores, whose operands live in registers: the half-precision tiles
     spill 3-36 KB per thread there (and masked M128 N64 s3 needs 295,424 B of shared memory, over
     Hopper's 232,448), so float32 gets small single-stage tiles that compile without spills for
     sm_90 and sm_80 (scripts/compile_check.py)."""
     if dtype is not None and np.dtype(dtype) == np.float32:
-        return dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)
-    if capability is not None and (8, 0) <= tuple(capability) < (9, 0):  # Ampere: mma.sync holds more
-        if backward:
-            return dict(BLOCK_M=32, BLOCK_N=32, num_warps=4, num_stages=2)
-        return dict(BLOCK_M=64, BLOCK_N=64 if head_dim <= 64 else 32, num_warps=4, num_stages=3)
+        return dict(BLOCK_M=64 if backward and head_dim <= 64 else 32, BLOCK_N=16, num_warps=8, num_stages=1)
     if backward:  # dk, dv (or dq) accumulate in registers: smaller tiles for wide heads
         if head_dim > 128:
             return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)

@@ -65,7 +65,7 @@ def tunable_cases(fast, space):
             for shape in shape_list:
                 shape = tunable.full_shape(shape)
                 default = tunable.default(shape, dtype)
-                cases.append((name, dtype, shape, "default", default))
+                cases.append((name, dtype, shape, "default", "default"))  # resolved per target by the worker
                 if space:
                     cases += [(name, dtype, shape, "space", c) for c in tunable.space(shape, dtype) if c != default]
     return cases
@@ -138,6 +138,10 @@ def _init(cache):
 def _compile(case, capability):
     from tritorch.tune import compiled
     family, dtype, shape, role, config = case
+    if config == "default":  # the tunable's default for this target (defaults may depend on the GPU)
+        from tritorch.tune.library import TUNABLES
+        with compiled.target(capability):
+            config = TUNABLES[family].default(TUNABLES[family].full_shape(shape), dtype)
     if config is not None:
         records = compiled.compile_tunable(family, shape, dtype, config, capability)
     else:
@@ -145,6 +149,8 @@ def _compile(case, capability):
         if error:
             records.append(dict(kernel=family, status="error", shared=None, registers=None, spills=None,
                                 num_warps=0, num_stages=0, hash=None, error=error))
+    for r in records:
+        r["resolved"] = config
     return records
 
 
@@ -248,8 +254,9 @@ def main(argv=None):
             if ident in seen and not found:
                 continue
             seen.add(ident)
+            r = dict(r)
             row = dict(arch=f"sm_{cap[0]}{cap[1]}", family=family, dtype=dtype, shape=shape, role=role,
-                       config=config, **r, problems=found)
+                       config=r.pop("resolved", config), **r, problems=found)
             rows.append(row)
             if found and role == "default":
                 failures.append(row)
