@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tritorch._dispatch.cpu import conv as cpu_conv
+from tritorch._dispatch.cpu import fused as cpu_fused
 from tritorch._dispatch.cpu import nn as cpu_nn
 from tritorch._dispatch.cpu.elementwise import erf
 
@@ -135,8 +136,8 @@ def test_gelu_and_its_gradient_against_float64_formulas(rng, approximate):
         t = np.tanh(k * (xd + 0.044715 * xd ** 3))
         ref = 0.5 * xd * (1 + t)
         dref = 0.5 * (1 + t) + 0.5 * xd * (1 - t * t) * k * (1 + 3 * 0.044715 * xd * xd)
-    y = cpu_nn.gelu(x, approximate)
-    gx = cpu_nn.gelu_backward(g, x, approximate)
+    y = cpu_fused.gelu(x, approximate)
+    gx = cpu_fused.gelu_backward(g, x, approximate)
     assert y.dtype == gx.dtype == np.float32
     np.testing.assert_allclose(y, ref, rtol=2e-6, atol=2e-7)
     np.testing.assert_allclose(gx, g * dref, rtol=2e-5, atol=1e-5)  # tanh form: 1 + t cancels for x << 0
@@ -148,7 +149,7 @@ def test_layer_norm_backward_against_float64_autodiff_formula(rng, with_weight):
     w = rng.standard_normal((4, 6)).astype(np.float32) if with_weight else None
     g = rng.standard_normal(x.shape).astype(np.float32)
     y, mean, rstd = cpu_nn.layer_norm(x, 2, w, None, 1e-5)
-    gx, gw, gb = cpu_nn.layer_norm_backward(g, x, w, mean, rstd, 2, with_weight, True)
+    gx, gw, gb = cpu_fused.layer_norm_backward(g, x, w, mean, rstd, 2, with_weight, True)
     # float64 reference: gradient of sum(g * y) by central differences of the exact formula per row is slow;
     # use the closed form on float64 inputs instead, derived independently as the Jacobian-vector product
     xd, gd = x.astype(np.float64).reshape(15, 24), g.astype(np.float64).reshape(15, 24)

@@ -126,7 +126,8 @@ def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
         acc.fill(0)
         for i in range(kh):
             for j in range(kw):
-                acc[..., i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw] += gcols[:, i * kw + j]
+                rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+                acc[..., rows, j * dw:j * dw + sw * (wo - 1) + 1:sw] += gcols[:, i * kw + j]
         gx[lo:lo + nb] = acc[..., pt:pt + h, pl:pl + wd].transpose(2, 0, 1, 3, 4).reshape(nb, groups * cg, h, wd)
     return gx.astype(g.dtype, copy=False)
 
