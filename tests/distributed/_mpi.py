@@ -26,6 +26,8 @@ def run_mpi(args, n=2, cwd=None, env=None, check=True):
     full_env = launcher_env(mpi, {**os.environ, "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", ""),
                                   **(env or {})})
     full_env.pop("TRITON_INTERPRET", None) if env is None or "TRITON_INTERPRET" not in env else None
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):  # the launcher's ranks, not a variable left by a test
+        full_env.pop(name, None)
     proc = subprocess.run([mpi, "-n", str(n), sys.executable] + list(args), cwd=cwd or REPO, env=full_env,
                           capture_output=True, text=True, timeout=600)
     if check and proc.returncode != 0:

@@ -157,10 +157,6 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     size = next(iter(engines.values())).size
     _default = ProcessGroup(backend or "mpi", engines, range(size), timeout, host)
     _World.WORLD = _default
-    me = _default.rank()
-    os.environ.setdefault("RANK", str(me))
-    os.environ.setdefault("WORLD_SIZE", str(size))
-    os.environ.setdefault("LOCAL_RANK", str(local_rank()))
     if size > 1 and isinstance(host, MPIEngine):
         _abort_on_uncaught_exception(host)
 
