@@ -165,6 +165,22 @@ class Vocab:
         return [self.stoi.get(t, 1) for t in tokens]
 
 
+def read_labelled_records(path, text_field, label_field, format=None, encoding="utf-8"):
+    """The rows of a CSV/TSV/JSON-lines file (format from the extension unless given), checked to
+    hold `text_field` and `label_field`; a list of dicts."""
+    path = Path(path)
+    fmt = format or {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl"}.get(path.suffix.lower())
+    if fmt not in ("csv", "tsv", "jsonl"):
+        raise ValueError(f"cannot tell the format of {path.name}: pass format='csv', 'tsv' or 'jsonl'")
+    records = _read_records(path, fmt, encoding)
+    if not records:
+        raise ValueError(f"{path}: no records")
+    for field in (text_field, label_field):
+        if field not in records[0]:
+            raise KeyError(f"{path}: no field {field!r}; the fields are {sorted(records[0])}")
+    return records
+
+
 def _read_records(path, fmt, encoding):
     if fmt == "jsonl":
         with open(path, encoding=encoding) as f:
@@ -200,16 +216,7 @@ class TextClassification(Dataset):
 
     def __init__(self, path, text_field, label_field, *, format=None, tokenizer="word", lowercase=True,
                  vocab=None, min_freq=1, max_size=None, max_length=128, classes=None, encoding="utf-8"):
-        path = Path(path)
-        fmt = format or {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl"}.get(path.suffix.lower())
-        if fmt not in ("csv", "tsv", "jsonl"):
-            raise ValueError(f"cannot tell the format of {path.name}: pass format='csv', 'tsv' or 'jsonl'")
-        records = _read_records(path, fmt, encoding)
-        if not records:
-            raise ValueError(f"{path}: no records")
-        for field in (text_field, label_field):
-            if field not in records[0]:
-                raise KeyError(f"{path}: no field {field!r}; the fields are {sorted(records[0])}")
+        records = read_labelled_records(path, text_field, label_field, format, encoding)
         self.tokenize = {"word": word_tokenize, "char": list}.get(tokenizer, tokenizer)
         if not callable(self.tokenize):
             raise ValueError(f"tokenizer should be 'word', 'char' or a callable, but got {tokenizer!r}")

@@ -47,18 +47,9 @@ class PretrainedTextClassification(Dataset):
 
     def __init__(self, path, text_field, label_field, *, format=None, tokenizer=None, max_length=64,
                  classes=None, encoding="utf-8"):
-        from ..datasets.text import TextClassification, _read_records
+        from ..datasets.text import TextClassification, read_labelled_records
         from .tokenizer import Tokenizer
-        fmt = format or {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl"}.get(
-            os.path.splitext(str(path))[1].lower())
-        if fmt is None:
-            raise ValueError(f"cannot tell the format of {path}: pass format='csv', 'tsv' or 'jsonl'")
-        records = _read_records(path, fmt, encoding)
-        if not records:
-            raise ValueError(f"{path}: no records")
-        for field in (text_field, label_field):
-            if field not in records[0]:
-                raise KeyError(f"{path}: no field {field!r}; the fields are {sorted(records[0])}")
+        records = read_labelled_records(path, text_field, label_field, format, encoding)
         self.tokenizer_folder = default_folder(tokenizer)
         try:
             self.tokenizer = Tokenizer.from_pretrained(self.tokenizer_folder)
