@@ -93,3 +93,10 @@ def test_post_accumulate_grad_hook_runs_after_the_grad_is_added():
     assert len(seen) == 2
     with pytest.raises(RuntimeError, match="non-leaf"):
         (w * 2).register_post_accumulate_grad_hook(lambda p: None)
+
+
+def test_mismatched_sizes_name_both_tensors(world_of_one):
+    with pytest.raises(ValueError, match=r"output of 3 elements, expected world_size \(1\) x input \(2\)"):
+        dist.all_gather_into_tensor(torch.zeros(3), torch.zeros(2))
+    with pytest.raises(ValueError, match=r"input of 3 elements, expected world_size \(1\) x output \(2\)"):
+        dist.reduce_scatter_tensor(torch.zeros(2), torch.zeros(3))

@@ -153,14 +153,19 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     return _run(engine, engine.allgather(send, recv), finish, group, async_op)
 
 
+def _check_world_times(what, big_name, big, small_name, small, group):
+    """`big` must hold world_size times the elements of `small`."""
+    if big.numel() != group.size() * small.numel():
+        raise ValueError(f"{what}: {big_name} of {big.numel()} elements, expected "
+                         f"world_size ({group.size()}) x {small_name} ({small.numel()})")
+
+
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     """`output_tensor` (world_size * n elements: stacked or concatenated) <- every rank's input."""
     group, engine = _setup(group, input_tensor)
     if group is None:
         return None
-    if output_tensor.numel() != group.size() * input_tensor.numel():
-        raise ValueError(f"all_gather_into_tensor: output of {output_tensor.numel()} elements, expected "
-                         f"world_size ({group.size()}) x input ({input_tensor.numel()})")
+    _check_world_times("all_gather_into_tensor", "output", output_tensor, "input", input_tensor, group)
     send = engine.stage(input_tensor, reducing=False)
     recv = engine.alloc((group.size(),) + tuple(send.shape), send)
     return _run(engine, engine.allgather(send, recv), lambda: engine.unstage(recv, output_tensor), group, async_op)
@@ -171,9 +176,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     group, engine = _setup(group, input)
     if group is None:
         return None
-    if input.numel() != group.size() * output.numel():
-        raise ValueError(f"reduce_scatter_tensor: input of {input.numel()} elements, expected "
-                         f"world_size ({group.size()}) x output ({output.numel()})")
+    _check_world_times("reduce_scatter_tensor", "input", input, "output", output, group)
     send = engine.stage(input, reducing=True)
     recv = engine.alloc(tuple(output.shape), send)
 
