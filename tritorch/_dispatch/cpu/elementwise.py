@@ -4,6 +4,8 @@ import math
 import ml_dtypes
 import numpy as np
 
+from ._quiet import quiet
+
 __all__ = ["unary", "binary", "where", "cast", "clamp", "copy_", "erf"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
@@ -94,8 +96,7 @@ def unary(op, a):
     if a.dtype in _LOW:
         out = fn(a.astype(np.float32))
         return out if out.dtype == np.bool_ else out.astype(a.dtype)
-    with np.errstate(all="ignore"):
-        return np.asarray(fn(a))
+    return np.asarray(quiet(fn, a))
 
 
 def binary(op, a, b, dtype):
@@ -105,8 +106,7 @@ def binary(op, a, b, dtype):
     compute = np.float32 if np.dtype(dtype) in _LOW else dtype
     a = a.astype(compute, copy=False) if isinstance(a, np.ndarray) else np.asarray(a, compute)
     b = b.astype(compute, copy=False) if isinstance(b, np.ndarray) else np.asarray(b, compute)
-    with np.errstate(all="ignore"):
-        out = fn(a, b)
+    out = quiet(fn, a, b)
     if out.dtype == np.bool_:
         return out
     return np.asarray(out).astype(dtype, copy=False)

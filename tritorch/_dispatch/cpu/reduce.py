@@ -5,8 +5,9 @@ import numpy as np
 __all__ = ["reduce", "arg_reduce", "var", "cumulative", "logsumexp", "sort", "topk", "unique"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
-_REDUCE = {"sum": np.sum, "prod": np.prod, "amax": np.max, "amin": np.min, "mean": np.mean,
-           "all": np.all, "any": np.any, "count_nonzero": np.count_nonzero}
+# the ufuncs' own reduce methods: np.sum(...) is the same add.reduce behind ~2 µs of argument handling
+_REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.reduce,
+           "amin": np.minimum.reduce, "mean": np.mean, "all": np.logical_and.reduce, "any": np.logical_or.reduce}
 
 
 def _up(a):
