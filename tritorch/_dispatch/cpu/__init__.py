@@ -13,6 +13,7 @@ from .linalg import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .fused import *  # noqa: F401,F403
+from .norm import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403

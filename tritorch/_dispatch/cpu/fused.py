@@ -1,4 +1,5 @@
-"""CPU-only fused primitives (no cuda twin yet): GELU forward/backward and layer_norm's backward.
+"""CPU-only fused primitives (no cuda twin yet): GELU forward/backward (layer_norm's backward is
+in norm.py).
 
 The autograd Functions that use them (F.gelu, F.layer_norm) check `hasattr(backend, name)` and
 fall back to Tensor ops on a backend without them, so the cuda device computes the same math
@@ -9,9 +10,9 @@ import math
 import numpy as np
 
 from .elementwise import erf
-from .nn import _rows_axes, _stat_dtype, _up
+from .nn import _up
 
-__all__ = ["gelu", "gelu_backward", "layer_norm_backward"]
+__all__ = ["gelu", "gelu_backward"]
 
 
 # -- GELU ------------------------------------------------------------------------------------------
@@ -70,28 +71,3 @@ def gelu_backward(g, x, approximate):
         d += cdf
     d *= gf
     return d.astype(x.dtype, copy=False)
-
-
-# -- layer_norm backward -------------------------------------------------------------------------------
-def layer_norm_backward(g, x, w, mean, rstd, normalized_ndim, need_w, need_b):
-    """Gradients of layer_norm for output gradient g: (gx (x's shape and dtype), gw, gb (the
-    normalized shape, w's dtype; None unless asked))."""
-    axes = _rows_axes(x, normalized_ndim)
-    lead = tuple(range(x.ndim - normalized_ndim))
-    sd = _stat_dtype(x)
-    xhat = _up(x).astype(sd, copy=True)
-    xhat -= mean
-    xhat *= rstd
-    gs = _up(g).astype(sd, copy=False)
-    gw = (gs * xhat).sum(axis=lead) if need_w else None
-    gb = gs.sum(axis=lead) if need_b else None
-    wdy = gs * _up(w).astype(sd, copy=False) if w is not None else gs.copy()
-    m1 = wdy.mean(axis=axes, keepdims=True)
-    m2 = (xhat * wdy).mean(axis=axes, keepdims=True)
-    xhat *= m2
-    wdy -= xhat
-    wdy -= m1
-    wdy *= rstd
-    wd = w.dtype if w is not None else x.dtype
-    return (wdy.astype(x.dtype, copy=False), None if gw is None else gw.astype(wd, copy=False),
-            None if gb is None else gb.astype(g.dtype, copy=False))

@@ -13,7 +13,7 @@ import numpy as np
 from .conv import _pad_input, _windows, conv2d, conv2d_input_grad, conv2d_weight_grad
 from .elementwise import _sigmoid, erf
 
-__all__ = ["linear", "layer_norm", "rms_norm", "cross_entropy", "conv2d", "conv2d_input_grad", "conv2d_weight_grad",
+__all__ = ["linear", "rms_norm", "cross_entropy", "conv2d", "conv2d_input_grad", "conv2d_weight_grad",
            "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
@@ -56,22 +56,6 @@ def linear(x, w, b, activation="none"):
 # -- normalisation ----------------------------------------------------------------------------------
 def _rows_axes(x, normalized_ndim):
     return tuple(range(x.ndim - normalized_ndim, x.ndim))
-
-
-def layer_norm(x, normalized_ndim, w, b, eps):
-    """Normalise over the last `normalized_ndim` dims: (y, mean, rstd). y: x's shape and dtype;
-    mean/rstd: x.shape[:-normalized_ndim] + (1,) * normalized_ndim, float32 (float64 for float64 x)."""
-    axes = _rows_axes(x, normalized_ndim)
-    xf = _up(x).astype(_stat_dtype(x), copy=False)
-    mean = xf.mean(axis=axes, keepdims=True)
-    y = xf - mean  # one new array, then in place (the same arithmetic as before, bit for bit)
-    rstd = 1.0 / np.sqrt(np.square(y).mean(axis=axes, keepdims=True) + eps)
-    y *= rstd
-    if w is not None:
-        y *= _up(w)
-    if b is not None:
-        y += _up(b)
-    return y.astype(x.dtype, copy=False), mean, rstd
 
 
 def rms_norm(x, normalized_ndim, w, eps):
