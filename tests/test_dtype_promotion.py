@@ -127,8 +127,9 @@ def test_dtype_objects():
     assert _dtype.to_dtype(np.float64) is F64
     import pickle
     assert pickle.loads(pickle.dumps(F16)) is F16
-    with pytest.raises(TypeError, match="complex128"):
-        tritorch.tensor(np.zeros(2, np.complex128))
+    assert tritorch.tensor(np.zeros(2, np.complex128)).dtype is tritorch.complex128
+    with pytest.raises(TypeError, match="uint16"):
+        tritorch.tensor(np.zeros(2, np.uint16))
 
 
 @pytest.mark.parametrize("default", [tritorch.float32, tritorch.float64])
@@ -136,14 +137,20 @@ def test_binary_ops_shortcut_agrees_with_result_type(default):
     """binary ops answer the usual promotions without the table: the shortcut must agree everywhere."""
     from tritorch._ops._util import binary_result_type
     operands = [tritorch.ones(s, dtype=d) for d in _dtype.ALL for s in (2, ())]
-    operands += [True, 3, 2.5, np.float64(1.0), np.int32(2), np.bool_(True)]
+    operands += [True, 3, 2.5, np.float64(1.0), np.int32(2), np.bool_(True), 1j]
     previous = tritorch.get_default_dtype()
     tritorch.set_default_dtype(default)
     try:
         for a in operands:
             for b in operands:
                 if isinstance(a, tritorch.Tensor) or isinstance(b, tritorch.Tensor):
-                    assert binary_result_type(a, b) is _dtype.result_type(a, b), (a, b)
+                    try:
+                        expected = _dtype.result_type(a, b)
+                    except RuntimeError:  # float16 with a lower-level complex: PyTorch's complex32, absent here
+                        with pytest.raises(RuntimeError, match="Unknown Complex ScalarType for Half"):
+                            binary_result_type(a, b)
+                        continue
+                    assert binary_result_type(a, b) is expected, (a, b)
                     assert _dtype.result_type(a, b) is _dtype._result_type((_dtype._kind(a), _dtype._kind(b)))
     finally:
         tritorch.set_default_dtype(previous)

@@ -12,6 +12,7 @@ from ._device import device
 from ._dtype import (bfloat16, dtype, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
                      promote_types, set_default_dtype, uint8)
 from ._dtype import bool_ as bool  # noqa: A001  (torch.bool)
+from ._dtype import complex64, complex128  # noqa: E402
 from ._random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor, _bind_methods
 from . import autograd
@@ -29,6 +30,7 @@ globals().update({k: v for k, v in _BINARY.items() if k not in ("add", "sub", "d
 __version__ = "0.1.0"
 
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16  # noqa: A001
+cfloat, cdouble = complex64, complex128
 
 
 def result_type(tensor1, tensor2):

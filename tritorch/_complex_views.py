@@ -1,51 +1,69 @@
-"""torch.view_as_real / view_as_complex / polar while tritorch has no complex dtypes.
+"""torch.view_as_real / view_as_complex (views sharing memory) and torch.polar.
 
-view_as_real takes a complex tensor; every tritorch tensor is real, so it raises PyTorch's own error
-for a real input. view_as_complex and polar check their input as PyTorch does (raising its errors for
-a wrong shape, dtype or stride) and then raise NotImplementedError: the result would be a complex
-tensor, which tritorch cannot hold. Neither ever returns a real tensor in place of a complex one.
+view_as_real(z): a complex64 (complex128) tensor of shape S as a float32 (float64) view of shape
+(*S, 2), [..., 0] the real and [..., 1] the imaginary parts. view_as_complex(x) is its inverse: x
+float32/float64 with a last dimension of size 2 and stride 1. Both share memory with their input
+(writes reach it) and are differentiable. CPU only: complex tensors live in numpy.
+torch.stft / torch.istft are in tritorch/_stft.py.
 """
+from . import _dtype
+from .autograd.function import Function
+from ._ops._util import wrap
+from ._ops.complex import _cpu_only, polar  # noqa: F401  (torch.polar)
+from ._ops.shape import _as_view
+from ._stft import istft, stft  # noqa: F401
+
 __all__ = ["view_as_real", "view_as_complex", "polar", "stft", "istft"]
 
-_NO_COMPLEX = ("tritorch has no complex dtypes (complex64/complex128) yet, so it cannot build the complex "
-               "result; keep real and imaginary parts as the last dimension of size 2 and use real arithmetic")
+
+class _ViewAsReal(Function):
+    @staticmethod
+    def forward(ctx, z):
+        data = z._data[..., None].view(z._data.real.dtype)  # (..., 1) complex -> (..., 2) real, same memory
+        return _as_view(wrap(data, z.device), z, view_as_real)
+
+    @staticmethod
+    def backward(ctx, g):
+        return view_as_complex(g.contiguous())
+
+
+class _ViewAsComplex(Function):
+    @staticmethod
+    def forward(ctx, x):
+        data = x._data.view(_dtype.to_dtype(x.dtype).to_complex().np)[..., 0]
+        return _as_view(wrap(data, x.device), x, view_as_complex)
+
+    @staticmethod
+    def backward(ctx, g):
+        return view_as_real(g)
 
 
 def view_as_real(input):
-    """PyTorch's result for any tritorch tensor: a RuntimeError (its input must be complex)."""
-    raise RuntimeError("view_as_real is only supported for complex tensors")
+    """A real view (..., 2) of a complex tensor: float32 for complex64, float64 for complex128."""
+    if not input.dtype.is_complex:
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    _cpu_only("view_as_real", input)
+    return _ViewAsReal.apply(input)
 
 
 def view_as_complex(input):
-    """Checks `input` (float16/32/64, last dimension 2 with stride 1) as PyTorch does, then raises
-    NotImplementedError: tritorch cannot hold the complex result."""
-    if input.dtype.name not in ("float16", "float32", "float64"):
-        pt = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-              "bfloat16": "BFloat16"}.get(input.dtype.name, input.dtype.name)
+    """A complex view of a float32/float64 tensor whose last dimension has size 2 and stride 1
+    (shape (*S, 2) -> (*S)); PyTorch's errors for any other input."""
+    if input.dtype not in (_dtype.float32, _dtype.float64):
+        if input.dtype is _dtype.float16:
+            raise RuntimeError("view_as_complex: tritorch has no complex32, the complex dtype of float16 "
+                               "(use .float() first)")
         raise RuntimeError("view_as_complex is only supported for half, float and double tensors, but got a "
-                           f"tensor of scalar type: {pt}")
+                           f"tensor of scalar type: {_dtype.SCALAR_TYPE_NAMES[input.dtype.name]}")
     if input.dim() == 0:
         raise RuntimeError("Input tensor must have one or more dimensions")
     if input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     if input.stride(-1) != 1:
         raise RuntimeError("Tensor must have a last dimension with stride 1")
-    raise NotImplementedError(f"torch.view_as_complex: {_NO_COMPLEX}")
-
-
-def polar(abs, angle, *, out=None):
-    """Raises NotImplementedError: abs * (cos(angle) + i sin(angle)) is a complex tensor."""
-    raise NotImplementedError(f"torch.polar: {_NO_COMPLEX} (real part: abs * cos(angle), imaginary part: "
-                              "abs * sin(angle))")
-
-
-def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, pad_mode="reflect",
-         normalized=False, onesided=None, return_complex=None):
-    """Raises NotImplementedError: the short-time Fourier transform's result is complex."""
-    raise NotImplementedError(f"torch.stft: {_NO_COMPLEX}")
-
-
-def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, normalized=False,
-          onesided=None, length=None, return_complex=False):
-    """Raises NotImplementedError: the inverse short-time Fourier transform takes a complex input."""
-    raise NotImplementedError(f"torch.istft: {_NO_COMPLEX}")
+    if any(s % 2 for s in input.stride()[:-1]):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if input.storage_offset() % 2:
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    _cpu_only("view_as_complex", input)
+    return _ViewAsComplex.apply(input)

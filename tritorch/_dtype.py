@@ -1,33 +1,45 @@
 """Dtypes and PyTorch's type-promotion rules.
 
 A `dtype` names a numpy dtype (bfloat16 comes from ml_dtypes, numpy has none) and its
-category: bool < integer < floating. Promotion follows PyTorch, not numpy: int64 + float16 is
-float16, bfloat16 + float16 is float32, and Python scalars or 0-d tensors only change the
-result's dtype when they belong to a higher category.
+category: bool < integer < floating < complex. Promotion follows PyTorch, not numpy: int64 + float16
+is float16, bfloat16 + float16 is float32, and Python scalars or 0-d tensors only change the
+result's dtype when they belong to a higher category. Complex: complex64 and complex128 (numpy's
+complex64/complex128 storage; PyTorch's complex32 has no counterpart here). A complex operand of a
+lower priority level keeps the higher level's float precision (float64 tensor + 1j is complex128,
+float32 tensor + complex128 0-d tensor is complex64), as PyTorch's combine_categories does.
 """
 import ml_dtypes
 import numpy as np
 
 
 class dtype:
-    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank", "is_complex", "_inexact",
+                 "category")
 
-    def __init__(self, name, np_dtype, is_floating_point, is_signed, rank):
+    def __init__(self, name, np_dtype, is_floating_point, is_signed, rank, is_complex=False):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = is_floating_point
         self.is_signed = is_signed
         self.itemsize = self.np.itemsize
         self._rank = rank
-
-    is_complex = False
-
-    @property
-    def category(self):
-        return 2 if self.is_floating_point else (0 if self is bool_ else 1)
+        self.is_complex = is_complex
+        self._inexact = is_floating_point or is_complex  # float or complex: differentiable, true division
+        self.category = 3 if is_complex else 2 if is_floating_point else (0 if name == "bool" else 1)
 
     def to_real(self):
-        return self
+        """The real dtype of a complex one (complex64 -> float32); a real dtype itself."""
+        return _TO_REAL.get(self, self)
+
+    def to_complex(self):
+        """The complex dtype of a float one (float32 -> complex64, float64 -> complex128)."""
+        if self.is_complex:
+            return self
+        out = _TO_COMPLEX.get(self)
+        if out is None:
+            raise RuntimeError(f"Unknown Complex ScalarType for {SCALAR_TYPE_NAMES[self.name]}"
+                               + (" (tritorch has no complex32)" if self is float16 else ""))
+        return out
 
     def __repr__(self):
         return "tritorch." + self.name
@@ -50,16 +62,21 @@ float16 = dtype("float16", np.float16, True, True, 1)
 bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, True, True, 1)
 float32 = dtype("float32", np.float32, True, True, 2)
 float64 = dtype("float64", np.float64, True, True, 3)
+complex64 = dtype("complex64", np.complex64, False, True, 2, is_complex=True)
+complex128 = dtype("complex128", np.complex128, False, True, 3, is_complex=True)
+_TO_REAL = {complex64: float32, complex128: float64}
+_TO_COMPLEX = {float32: complex64, float64: complex128, bfloat16: complex64}  # as PyTorch: bf16 + 1j is complex64
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
 _NAMES = {d.name: d for d in ALL}
 _FROM_NP = {d.np: d for d in ALL}
 ALIASES = {"half": float16, "float": float32, "double": float64, "long": int64, "int": int32,
-           "short": int16, "bool": bool_}
+           "short": int16, "bool": bool_, "cfloat": complex64,
+           "cdouble": complex128}
 # PyTorch's ScalarType names, as its error messages spell them ("not implemented for 'Long'")
 SCALAR_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
                      "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
-                     "float64": "Double"}
+                     "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 _default_float = float32
 
@@ -84,7 +101,8 @@ def from_numpy_dtype(np_dtype):
         return _FROM_NP[np.dtype(np_dtype)]
     except KeyError:
         raise TypeError(f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-                        "float64, float32, float16, bfloat16, int64, int32, int16, int8, uint8, and bool.") from None
+                        "complex128, complex64, float64, float32, float16, bfloat16, int64, int32, int16, int8, "
+                        "uint8, and bool.") from None
 
 
 def to_dtype(d):
@@ -97,6 +115,8 @@ def to_dtype(d):
         return int64
     if d is float:
         return float64
+    if d is complex:
+        return complex128
     return from_numpy_dtype(d)
 
 
@@ -104,6 +124,11 @@ def promote_types(a, b):
     """PyTorch's torch.promote_types for two dtypes."""
     if a is b:
         return a
+    if a.is_complex or b.is_complex:  # complex of the wider precision: float64 + complex64 -> complex128
+        if a.is_complex and b.is_complex:
+            return a if a._rank > b._rank else b
+        c, other = (a, b) if a.is_complex else (b, a)
+        return complex128 if other is float64 else c
     if a.category != b.category:
         return a if a.category > b.category else b
     if a.is_floating_point:
@@ -124,6 +149,8 @@ def scalar_dtype(value):
         return int64
     if isinstance(value, (float, np.floating)):
         return _default_float
+    if isinstance(value, (complex, np.complexfloating)):
+        return _default_float.to_complex()
     raise TypeError(f"unsupported scalar type {type(value).__name__}")
 
 
@@ -164,5 +191,6 @@ def _result_type(kinds):
         if out is None:
             out = d
         elif d.category > out.category:
-            out = d
+            # PyTorch's combine_categories: a lower level's complex keeps a higher level's float precision
+            out = out.to_complex() if d.is_complex and out.is_floating_point else d
     return out

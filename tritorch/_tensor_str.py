@@ -91,14 +91,28 @@ def _summarized(a):
     return np.concatenate([_summarized(x).reshape(-1) for x in a]) if a.ndim > 1 else a
 
 
-def _format_array(a, fmt, width, indent, summarize):
+def _complex_formatter(values):
+    """PyTorch's pair of formatters for complex values: the real parts and the imaginary parts are
+    formatted (mode and width) apart, then joined as 're+imj'. Items are not padded again; the
+    width (both widths and the 'j') only sets how many fit on a line."""
+    fmt_re, w_re = _float_formatter(values.real)
+    fmt_im, w_im = _float_formatter(values.imag)
+
+    def one(v):
+        im = (fmt_im(v.imag).rjust(w_im) + "j").lstrip()
+        return fmt_re(v.real).rjust(w_re) + (im if im[0] in "+-" else "+" + im)
+    return one, w_re + w_im + 1
+
+
+def _format_array(a, fmt, width, indent, summarize, pad=True):
     e = PRINT_OPTS.edgeitems
     if a.ndim == 0:
-        return fmt(a.item()).rjust(width)
+        return fmt(a.item()).rjust(width if pad else 0)
     if a.ndim == 1:
-        items = [fmt(v).rjust(width) for v in a.tolist()] if not summarize or a.shape[0] <= 2 * e else (
-            [fmt(v).rjust(width) for v in a[:e].tolist()] + ["..."]
-            + [fmt(v).rjust(width) for v in a[-e:].tolist()])
+        w = width if pad else 0
+        items = [fmt(v).rjust(w) for v in a.tolist()] if not summarize or a.shape[0] <= 2 * e else (
+            [fmt(v).rjust(w) for v in a[:e].tolist()] + ["..."]
+            + [fmt(v).rjust(w) for v in a[-e:].tolist()])
         items = [" ..." if i == e and summarize and a.shape[0] > 2 * e else x
                  for i, x in enumerate(items)]
         per_line = max(1, (PRINT_OPTS.linewidth - indent) // (width + 2))
@@ -108,7 +122,7 @@ def _format_array(a, fmt, width, indent, summarize):
     rows = list(range(a.shape[0]))
     if summarize and a.shape[0] > 2 * e:
         rows = rows[:e] + [None] + rows[-e:]
-    parts = ["..." if r is None else _format_array(a[r], fmt, width, indent + 1, summarize) for r in rows]
+    parts = ["..." if r is None else _format_array(a[r], fmt, width, indent + 1, summarize, pad) for r in rows]
     return "[" + sep.join(parts) + "]"
 
 
@@ -126,13 +140,16 @@ def tensor_repr(t, prefix="tensor("):
         shown = _summarized(a) if summarize else a.reshape(-1)
         if t.dtype.is_floating_point:
             fmt, width = _float_formatter(shown.astype(np.float64))
+        elif t.dtype.is_complex:
+            fmt, width = _complex_formatter(shown.astype(np.complex128))
         else:
             fmt = str
             width = max(len(fmt(v)) for v in shown.tolist())
-        body = _format_array(a, fmt, width, len(prefix), summarize)
+        body = _format_array(a, fmt, width, len(prefix), summarize, pad=not t.dtype.is_complex)
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
-    if t.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_) or (
+    if t.dtype not in (_dtype.get_default_dtype(), _dtype.get_default_dtype().to_complex(), _dtype.int64,
+                       _dtype.bool_) or (
             a.size == 0 and t.dtype is not _dtype.get_default_dtype()):
         suffixes.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:

@@ -120,6 +120,9 @@ class Tensor:
     def is_floating_point(self):
         return self.dtype.is_floating_point
 
+    def is_complex(self):
+        return self.dtype.is_complex
+
     def data_ptr(self):
         return self._data.ctypes.data if isinstance(self._data, np.ndarray) else self._data.data_ptr()
 
@@ -146,7 +149,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
                                "computed variable in a subgraph that doesn't require differentiation use "
                                "var_no_grad = var.detach().")
-        if value and not self.dtype.is_floating_point:
+        if value and not self.dtype._inexact:
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value)
 
@@ -325,5 +328,6 @@ def _bind_methods():
     for dunder, fn in _ops.DUNDERS.items():
         setattr(Tensor, dunder, fn)
     Tensor.T = property(_ops.numpy_T)
+    Tensor.real, Tensor.imag = property(_ops.real), property(_ops.imag)
     Tensor.mT = property(lambda self: self.transpose(-2, -1))
     Tensor.H = Tensor.T

@@ -25,6 +25,7 @@ from .tile import *  # noqa: F401,F403
 from .matrix import *  # noqa: F401,F403
 from .counting import *  # noqa: F401,F403
 from .special_fns import *  # noqa: F401,F403
+from .complex import *  # noqa: F401,F403
 from ._util import Tensor
 
 globals().update(UNARY)
@@ -170,7 +171,7 @@ METHODS = sorted(set([
     # matrix functions (tritorch.linalg)
     "det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "qr", "svd", "cross", "trace",
     "bincount", "bucketize", "cdist", "clamp_min", "clamp_max", "index_copy", "erfinv", "erfc", "logit", "xlogy",
-    "sinc",
+    "sinc", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg", "angle", "sgn",
 ] + [k for k in UNARY] + [k for k in BINARY] + [k + "_" for k in _INPLACE_OF]))
 
 

@@ -110,12 +110,12 @@ def grad_for(g, meta, needed=True):
     if g.shape != shape:
         g = g.sum_to_size(shape)
     if g.dtype is not dtype:
-        g = g.to(dtype)
+        g = g.real.to(dtype) if g.dtype.is_complex and not dtype.is_complex else g.to(dtype)  # real input
     return g
 
 
 def float_dtype(d):
-    return d if d.is_floating_point else _dtype.get_default_dtype()
+    return d if d._inexact else _dtype.get_default_dtype()
 
 
 def check_broadcast(a, b):

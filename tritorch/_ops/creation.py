@@ -67,6 +67,8 @@ def _infer_dtype(data):
         return _dtype.int64
     if arr.dtype.kind == "f":
         return _dtype.get_default_dtype()
+    if arr.dtype.kind == "c":  # Python complex numbers: the complex dtype of the default float (complex64)
+        return _dtype.get_default_dtype().to_complex()
     raise TypeError(f"Could not infer dtype of {type(data).__name__}")
 
 
@@ -155,6 +157,12 @@ def _random(name):
     def make(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
         d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+        if d.is_complex:  # real and imaginary parts drawn apart; randn's parts have variance 1/2 each
+            from .complex import complex as _cplx
+            parts = [make(*size, generator=generator, dtype=d.to_real(), device=device) for _ in range(2)]
+            scale = 0.5 ** 0.5 if name == "randn" else 1.0
+            out = _cplx(parts[0] * scale, parts[1] * scale) if scale != 1.0 else _cplx(*parts)
+            return out.requires_grad_(requires_grad) if requires_grad else out
         if not d.is_floating_point:
             raise RuntimeError(f"\"{name}\" not implemented for '{d.name}'")
         shape = _shape(size, name)

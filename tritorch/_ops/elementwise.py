@@ -1,5 +1,7 @@
 """Elementwise ops: unary math, binary arithmetic with broadcasting, comparisons, where, clamp."""
+import cmath
 import math
+import warnings
 
 from .. import _dtype
 from ..autograd.function import Function
@@ -45,17 +47,52 @@ _INT_PRESERVING = {"abs", "neg", "sign", "floor", "ceil", "round", "trunc", "rel
 PREDICATES = ("isnan", "isinf", "isfinite", "logical_not", "bitwise_not")
 
 
+# ops PyTorch refuses for complex inputs: name -> (exception, message)
+_COMPLEX_REFUSED = {
+    "relu": (NotImplementedError, "clamp is not supported for complex types"),
+    "sign": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                                  "torch.sgn instead."),
+    "floor": (NotImplementedError, "floor is not supported for complex inputs"),
+    "ceil": (NotImplementedError, "ceil is not supported for complex inputs"),
+    "trunc": (NotImplementedError, "trunc is not supported for complex inputs"),
+    "maximum": (RuntimeError, "maximum not implemented for complex tensors."),
+    "minimum": (RuntimeError, "minimum not implemented for complex tensors."),
+}
+_COMPLEX_KERNELS = {"erf": "erf_vml_cpu", "round": "round_vml_cpu", "bitwise_not": "bitwise_not_cpu",
+                    "lt": "lt_cpu", "le": "le_cpu", "gt": "gt_cpu", "ge": "ge_cpu", "floor_divide": "div_floor_cpu",
+                    "remainder": "remainder_cpu", "fmod": "fmod_cpu", "atan2": "atan2_cpu",
+                    "bitwise_and": "bitwise_and_cpu", "bitwise_or": "bitwise_or_cpu", "bitwise_xor": "bitwise_xor_cpu"}
+
+
+def refuse_complex(op, dtype):
+    """PyTorch's error for an op it does not define on complex numbers (never a silent real-part result)."""
+    if op in _COMPLEX_REFUSED:
+        exc, msg = _COMPLEX_REFUSED[op]
+        raise exc(msg)
+    if op in _COMPLEX_KERNELS:
+        raise NotImplementedError(f"\"{_COMPLEX_KERNELS[op]}\" not implemented for "
+                                  f"'{_dtype.SCALAR_TYPE_NAMES[dtype.name]}'")
+
+
+def _conj(v):
+    """conj of a tensor or Python scalar (the complex gradients below are the real-case formulas on conj'd inputs)."""
+    return v.conj() if isinstance(v, Tensor) else (v.conjugate() if isinstance(v, complex) else v)
+
+
 def unary(op, x):
     """op(x) as a new Tensor, no graph. Integer inputs compute in the default float dtype, except
-    for the ops that keep integers and the predicates."""
+    for the ops that keep integers and the predicates. Complex inputs stay complex (abs gives the real
+    dtype); ops PyTorch lacks for complex raise its error."""
     dtype = x.dtype
+    if dtype.is_complex:
+        refuse_complex(op, dtype)
     if op == "neg" and dtype is _dtype.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                            "invert a mask, use the `~` or `logical_not()` operator instead.")
     if op == "bitwise_not" and dtype.is_floating_point:
         raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_TYPE_NAMES.get(dtype.name)}'")
     backend, data = backend_for(x._device), x._data
-    if op not in _INT_PRESERVING and not dtype.is_floating_point and op not in PREDICATES:
+    if op not in _INT_PRESERVING and not dtype._inexact and op not in PREDICATES:
         data = backend.cast(data, _dtype.get_default_dtype().np)
     return wrap(backend.unary(op, data), x._device)
 
@@ -74,6 +111,14 @@ class Unary(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         fn = UNARY_GRADS[ctx._fn.op]
+        if (x if x is not None else y).dtype.is_complex:
+            # PyTorch's convention: grad * conj(f'(x)); for these real-coefficient functions
+            # conj(f'(x)) = f'(conj x), so the real formulas on conj'd x and y give it. abs is not
+            # holomorphic: its gradient is grad * sgn(x).
+            if ctx._fn.op == "abs":
+                from .complex import sgn
+                return g * sgn(x)
+            x, y = _conj(x), _conj(y)
         return (g * 0) if fn is None else fn(x, y, g)
 
 
@@ -107,8 +152,8 @@ BINARY_GRADS = {
     "mul": lambda a, b, out, g, needs: (g * b if needs[0] else None, g * a if needs[1] else None),
     "div": lambda a, b, out, g, needs: (g / b if needs[0] else None, -g * a / (b * b) if needs[1] else None),
     "pow": lambda a, b, out, g, needs: (
-        g * b * a ** (b - 1) if is_tensor(a) and a.requires_grad else None,
-        g * out * a.log() if is_tensor(a) else g * out * math.log(a)),
+        g * b * a ** (b - 1) if needs[0] else None,
+        g * out * a.log() if is_tensor(a) else g * out * cmath.log(a) if isinstance(a, complex) else g * out * math.log(a)),
     "maximum": lambda a, b, out, g, needs: (g * ((a > b) + 0.5 * _ties(a, b)), g * ((b > a) + 0.5 * _ties(a, b))),
     "minimum": lambda a, b, out, g, needs: (g * ((a < b) + 0.5 * _ties(a, b)), g * ((b < a) + 0.5 * _ties(a, b))),
     "atan2": lambda a, b, out, g, needs: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
@@ -132,6 +177,8 @@ def binary(op, a, b):
     if op in _LOGICAL:
         dtype = _dtype.bool_
     if not dtype.is_floating_point or op.startswith("bitwise"):  # float arithmetic is never refused
+        if dtype.is_complex:
+            refuse_complex(op, dtype)
         _check_dtypes(op, a, b, dtype)
     data = backend_for(device).binary(op, data_on(a, device), data_on(b, device), dtype.np)
     return wrap(data, device)
@@ -158,6 +205,8 @@ class Binary(Function):
         a = ctx.scalars[0] if a is None else a
         b = ctx.scalars[1] if b is None else b
         fn = BINARY_GRADS.get(ctx._fn.op)
+        if g.dtype.is_complex:  # grad * conj(d op / d input): the real formulas on conj'd operands
+            a, b, out = _conj(a), _conj(b), _conj(out)
         ga, gb = (g * 0, g * 0) if fn is None else fn(a, b, out, g, ctx.needs_input_grad)
         return (grad_for(ga, ctx.inputs[0], ctx.needs_input_grad[0]),
                 grad_for(gb, ctx.inputs[1], ctx.needs_input_grad[1]))
@@ -175,7 +224,7 @@ def _check_dtypes(op, a, b, dtype):
                            "`logical_xor()` operator instead.")
     if op.startswith("bitwise") and dtype.is_floating_point:
         raise RuntimeError(f"\"{op}_cpu\" not implemented for '{_TYPE_NAMES.get(dtype.name, dtype.name)}'")
-    if dtype.is_floating_point or dtype is _dtype.bool_:
+    if dtype._inexact or dtype is _dtype.bool_:
         return
     if op == "pow" and _has(b, lambda v: v < 0):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -260,11 +309,17 @@ def where(condition, input=None, other=None):
 class Cast(Function):
     @staticmethod
     def forward(ctx, x, dtype):
-        ctx.src = x.dtype
-        return wrap(x._b.cast(x._data, dtype.np), x.device)
+        src = ctx.src = x.dtype
+        data = x._data
+        if src.is_complex and not dtype.is_complex:
+            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
+            data = data.real
+        return wrap(x._b.cast(data, dtype.np), x.device)
 
     @staticmethod
     def backward(ctx, g):
+        if g.dtype.is_complex and not ctx.src.is_complex:
+            g = g.real
         return g.to(ctx.src), None
 
 

@@ -43,7 +43,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     input, = autocast_args("sum", input)
     axes = dims(dim, input.dim())
     if dtype is None:
-        dtype = input.dtype if input.dtype.is_floating_point else _dtype.int64
+        dtype = input.dtype if input.dtype._inexact else _dtype.int64
     if needs_graph(input):
         return Sum.apply(input, axes, keepdim, dtype)
     return _sum(input, axes, keepdim, dtype)
@@ -51,7 +51,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     d = dtype or input.dtype
-    if not d.is_floating_point:
+    if not d._inexact:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {_dtype.SCALAR_TYPE_NAMES[input.dtype.name]}")
     axes = dims(dim, input.dim())
@@ -119,11 +119,13 @@ class Prod(Function):
             others = others.permute(inv)
         else:
             others = others.reshape(())
+        if x.dtype.is_complex:
+            others = others.conj()
         return _expand_back(g, x.shape, axes if x.dim() else (), keepdim) * others, None, None
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    x = input.to(dtype) if dtype is not None else (input if input.dtype.is_floating_point else input.long())
+    x = input.to(dtype) if dtype is not None else (input if input.dtype._inexact else input.long())
     return Prod.apply(x, dims(dim, x.dim()) if dim is not None else (), keepdim)
 
 
@@ -132,6 +134,9 @@ class Extremum(Function):
 
     @staticmethod
     def forward(ctx, x, op, axes, keepdim):
+        if x.dtype.is_complex:
+            raise NotImplementedError(f"\"{op[1:]}_values_cpu\" not implemented for "
+                                      f"'{_dtype.SCALAR_TYPE_NAMES[x.dtype.name]}'")
         if x.numel() == 0 and not axes:
             raise RuntimeError(f"{_message_name(op)}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
@@ -169,6 +174,8 @@ def _message_name(op):
 
 
 def _arg(input, op, dim, keepdim):
+    if input.dtype.is_complex:
+        raise RuntimeError(f"{op}(): does not support complex input")
     if dim is None and input.numel() == 0:  # numpy's ValueError otherwise
         raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
     if dim is None:
@@ -225,6 +232,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     d = float_dtype(input.dtype)
     x = input.to(_dtype.float32 if d in (_dtype.float16, _dtype.bfloat16) else d)  # float16 squares overflow
     centered = x - mean(x, axes or None, keepdim=True)
+    if d.is_complex:  # PyTorch: the real variance sum |x - mean|^2 / (n - correction)
+        centered, d = centered.abs(), d.to_real()
     return (sum(centered * centered, axes or None, keepdim) / builtins.max(n - correction, 0)).to(d)
 
 
@@ -284,17 +293,19 @@ class CumProd(Function):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         a = ctx.axis
+        if x.dtype.is_complex:
+            x, out = x.conj(), out.conj()
         # d out_j / d x_i = out_j / x_i for j >= i (inputs with zeros give inf/nan here, documented)
         return (g * out).flip(a).cumsum(a).flip(a) / x, None
 
 
 def cumsum(input, dim, *, dtype=None):
-    x = input.to(dtype) if dtype else (input if input.dtype.is_floating_point else input.long())
+    x = input.to(dtype) if dtype else (input if input.dtype._inexact else input.long())
     return CumSum.apply(x, x._dim(dim) if x.dim() else 0)
 
 
 def cumprod(input, dim, *, dtype=None):
-    x = input.to(dtype) if dtype else (input if input.dtype.is_floating_point else input.long())
+    x = input.to(dtype) if dtype else (input if input.dtype._inexact else input.long())
     return CumProd.apply(x, x._dim(dim) if x.dim() else 0)
 
 
@@ -339,6 +350,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     x = input.to(dtype) if dtype else input.to(float_dtype(input.dtype))
     if x.dtype in (_dtype.float16, _dtype.bfloat16):  # powers in float32, as PyTorch (300^2 overflows float16)
         return norm(x.float(), p, dim, keepdim).to(x.dtype)
+    if x.dtype.is_complex:  # every p-norm of complex entries is the norm of their moduli (real dtype)
+        return norm(x.abs(), p, dim, keepdim)
     axes = dims(dim, x.dim())
     if p in ("fro", 2, 2.0):
         return Norm2.apply(x, axes, keepdim)

@@ -169,7 +169,7 @@ class Function:
                 continue
             dtype = out.dtype
             ctx._out_meta.append((out.shape, dtype, out._device))
-            if dtype.is_floating_point and id(out) not in ctx._non_differentiable:
+            if dtype._inexact and id(out) not in ctx._non_differentiable:
                 out.grad_fn, out._output_nr, out._requires_grad = ctx, i, True
         return outputs
 

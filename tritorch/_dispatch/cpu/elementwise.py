@@ -29,13 +29,11 @@ def _horner(z, coefs):
     return acc
 
 
-def erf(x):
-    """erf elementwise. float64: the C library's erf per element (exact to float64); float32 and
-    narrower: the two fits above in float32 (float16/bfloat16 inputs are computed in float32)."""
-    x = np.asarray(x)
-    if x.dtype == np.float64:
-        return _erf64(x).astype(np.float64) if x.ndim else np.float64(math.erf(x))
-    shape, x = x.shape, x.astype(np.float32, copy=False).reshape(-1)
+_ERF_BLOCK = 1 << 15  # float32 elements per pass: the ~40 temporaries' passes stay in the L2 cache (3x faster)
+
+
+def _erf32(x):
+    """The fitted erf of a flat float32 array, a new array."""
     ax = np.abs(x)
     u = np.minimum(ax, 1.0)
     u *= u
@@ -52,10 +50,28 @@ def erf(x):
     big *= b
     np.subtract(1.0, big, out=big)
     np.copysign(big, x, out=big)
-    return np.where(ax < 1.0, small, big).reshape(shape)
+    return np.where(ax < 1.0, small, big)
+
+
+def erf(x):
+    """erf elementwise. float64: the C library's erf per element (exact to float64); float32 and
+    narrower: the two fits above in float32 (float16/bfloat16 inputs are computed in float32), in
+    blocks of _ERF_BLOCK elements."""
+    x = np.asarray(x)
+    if x.dtype == np.float64:
+        return _erf64(x).astype(np.float64) if x.ndim else np.float64(math.erf(x))
+    shape, x = x.shape, x.astype(np.float32, copy=False).reshape(-1)
+    if x.size <= _ERF_BLOCK:
+        return _erf32(x).reshape(shape)
+    out = np.empty_like(x)
+    for s in range(0, x.size, _ERF_BLOCK):
+        out[s:s + _ERF_BLOCK] = _erf32(x[s:s + _ERF_BLOCK])
+    return out.reshape(shape)
 
 
 def _sigmoid(x):
+    if x.dtype.kind == "c":
+        return 1 / (1 + np.exp(-x))
     # exp of a non-positive number only: no overflow for large |x|
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -77,6 +93,11 @@ _UNARY = {
     "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "logical_not": np.logical_not,
     "bitwise_not": np.invert, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
     "sinh": np.sinh, "cosh": np.cosh, "square": np.square,
+    # complex helpers (tritorch._ops.complex)
+    "conj": np.conjugate, "sgn": lambda z: np.where(z == 0, 0, z / np.where(z == 0, 1, np.abs(z))).astype(z.dtype),
+    "angle": lambda x: np.angle(x) if x.dtype.kind == "c" else np.where(x < 0, np.pi, np.where(np.isnan(x), x, 0)
+                                                                          ).astype(x.dtype),
+    "to_complex": lambda x: x.astype(np.complex128 if x.dtype == np.float64 else np.complex64),
 }
 
 _BINARY = {
