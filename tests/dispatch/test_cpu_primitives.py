@@ -137,11 +137,24 @@ def test_gelu_and_its_gradient_against_float64_formulas(rng, approximate):
         t = np.tanh(k * (xd + 0.044715 * xd ** 3))
         ref = 0.5 * xd * (1 + t)
         dref = 0.5 * (1 + t) + 0.5 * xd * (1 - t * t) * k * (1 + 3 * 0.044715 * xd * xd)
-    y = cpu_fused.gelu(x, approximate)
-    gx = cpu_fused.gelu_backward(g, x, approximate)
+    y, saved = cpu_fused.gelu(x, approximate)
+    saved_before = saved.copy()
+    gx = cpu_fused.gelu_backward(g, x, approximate, saved)
     assert y.dtype == gx.dtype == np.float32
     np.testing.assert_allclose(y, ref, rtol=2e-6, atol=2e-7)
     np.testing.assert_allclose(gx, g * dref, rtol=2e-5, atol=1e-5)  # tanh form: 1 + t cancels for x << 0
+    # the forward's saved Phi (or tanh) gives the same gradient as recomputing it, and is not modified
+    # (a retained graph runs the backward again on it)
+    np.testing.assert_array_equal(gx, cpu_fused.gelu_backward(g, x, approximate))
+    np.testing.assert_array_equal(saved, saved_before)
+
+
+def test_erf_in_blocks_matches_one_pass():
+    """erf of an array past one block (and a partial last block) equals the per-block formula."""
+    from tritorch._dispatch.cpu import elementwise as cpu_elementwise
+    n = 2 * cpu_elementwise._ERF_BLOCK + 7
+    x = np.linspace(-5, 5, n, dtype=np.float32).reshape(-1, 1)
+    np.testing.assert_array_equal(erf(x), cpu_elementwise._erf32(x.reshape(-1)).reshape(-1, 1))
 
 
 @pytest.mark.parametrize("with_weight", [True, False])

@@ -31,24 +31,29 @@ def _gelu_tanh_inner(x):
 
 
 def gelu(x, approximate):
-    """x * Phi(x): Phi from erf ('none') or the tanh formula ('tanh'). Same shape and dtype as x;
+    """x * Phi(x): Phi from erf ('none') or the tanh formula ('tanh'). Returns (y, saved): y of x's
+    shape and dtype; `saved` (float32, or float64 for float64 x) is Phi(x) for 'none' and
+    tanh(k (x + 0.044715 x^3)) for 'tanh', which gelu_backward reads instead of computing again.
     float16/bfloat16 compute in float32."""
     xf = _up(x)
+    saved = _gelu_tanh_inner(xf) if approximate == "tanh" else erf(xf * _INV_SQRT2).astype(xf.dtype, copy=False)
+    if approximate != "tanh":
+        saved += 1.0
+        saved *= 0.5
     if approximate == "tanh":
-        cdf = _gelu_tanh_inner(xf)
+        y = saved + 1.0
+        y *= 0.5
+        y *= xf
     else:
-        cdf = erf(xf * _INV_SQRT2).astype(xf.dtype, copy=False)
-    cdf += 1.0
-    cdf *= 0.5
-    cdf *= xf
-    return cdf.astype(x.dtype, copy=False)
+        y = saved * xf
+    return y.astype(x.dtype, copy=False), saved
 
 
-def gelu_backward(g, x, approximate):
-    """g * d gelu(x) / dx, x's dtype."""
+def gelu_backward(g, x, approximate, saved=None):
+    """g * d gelu(x) / dx, x's dtype. `saved`: gelu's second result for this x (None: computed)."""
     gf, xf = _up(g), _up(x)
     if approximate == "tanh":
-        t = _gelu_tanh_inner(xf)
+        t = _gelu_tanh_inner(xf) if saved is None else saved
         d = np.multiply(t, t)                       # 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 0.044715 x^2)
         np.subtract(1.0, d, out=d)
         d *= xf
@@ -56,18 +61,15 @@ def gelu_backward(g, x, approximate):
         u *= 3 * 0.044715 * 0.5 * _K_TANH
         u += 0.5 * _K_TANH
         d *= u
-        t += 1.0
-        t *= 0.5
-        d += t
+        u = np.add(t, 1.0, out=u)
+        u *= 0.5
+        d += u
     else:
         d = xf * xf                                 # Phi(x) + x phi(x)
         d *= -0.5
         np.exp(d, out=d)
         d *= _INV_SQRT_2PI
         d *= xf
-        cdf = erf(xf * _INV_SQRT2).astype(xf.dtype, copy=False)
-        cdf += 1.0
-        cdf *= 0.5
-        d += cdf
+        d += gelu(x, approximate)[1] if saved is None else saved
     d *= gf
     return d.astype(x.dtype, copy=False)

@@ -85,14 +85,15 @@ class GELU(Function):
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        return wrap(x._b.gelu(x._data, approximate), x.device)
+        y, ctx.phi = x._b.gelu(x._data, approximate)  # Phi(x) (or tanh's value): the backward reuses it
+        return wrap(y, x.device)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
         if grad_mode.is_grad_enabled():  # create_graph: the derivative in Tensor ops
             return tritorch.autograd.grad([_gelu_composed(x, ctx.approximate)], [x], [g], create_graph=True)[0], None
-        return wrap(x._b.gelu_backward(g._data, x._data, ctx.approximate), x.device), None
+        return wrap(x._b.gelu_backward(g._data, x._data, ctx.approximate, ctx.phi), x.device), None
 
 
 def gelu(input, approximate="none"):
