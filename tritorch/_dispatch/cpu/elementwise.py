@@ -53,30 +53,6 @@ def _erf32(x):
     return np.where(ax < 1.0, small, big)
 
 
-_ERF_BLOCK = 1 << 15  # float32 elements per pass: the ~40 temporaries' passes stay in the L2 cache (3x faster)
-
-
-def _erf32(x):
-    """The fitted erf of a flat float32 array, a new array."""
-    ax = np.abs(x)
-    u = np.minimum(ax, 1.0)
-    u *= u
-    small = _horner(u, _ERF_SMALL)
-    small *= x
-    b = np.clip(ax, 1.0, 4.0)
-    t = b * 0.5
-    t += 1.0
-    np.reciprocal(t, out=t)
-    big = _horner(t, _ERFC_BIG)
-    np.square(b, out=b)
-    np.negative(b, out=b)
-    np.exp(b, out=b)
-    big *= b
-    np.subtract(1.0, big, out=big)
-    np.copysign(big, x, out=big)
-    return np.where(ax < 1.0, small, big)
-
-
 def erf(x):
     """erf elementwise. float64: the C library's erf per element (exact to float64); float32 and
     narrower: the two fits above in float32 (float16/bfloat16 inputs are computed in float32), in
