@@ -1,10 +1,30 @@
-"""Sparse tensors are not implemented in tritorch: Tensor.to_sparse(), torch.sparse_coo_tensor and
-torch.spmm raise NotImplementedError saying so (a dense result in their place would change what
-the program computes with, e.g. its memory and the layout later code checks). torch.jagged exists as
-a layout name for code that only mentions it."""
-__all__ = ["to_sparse", "sparse_coo_tensor", "spmm", "jagged", "install"]
+"""Sparse COO tensors (CPU only): the SparseTensor class behind torch.sparse_coo_tensor,
+Tensor.to_sparse (tritorch/_sparse_create.py) and the sparse gradients of nn.Embedding / F.embedding / nn.EmbeddingBag with sparse=True.
 
-_HINT = "keep the tensor dense (x.to_dense() is x) or build it with tritorch.zeros(...).index_put_(...)"
+`SparseTensor` subclasses Tensor, so `isinstance(w.grad, tritorch.Tensor)` holds as in PyTorch,
+but it has no dense buffer: it holds `_sidx` (int64 ndarray, (sparse_dim, nnz)), `_svals`
+(ndarray, (nnz, *dense_shape)), `_ssize` and `_scoal` (the coalesced flag). Dense tensors pay
+nothing for it (no check anywhere on the dense path). Reading `_data` of a sparse tensor raises,
+so every dense op it is given and that is not implemented below fails with one clear
+NotImplementedError naming the op (PyTorch's "Could not run ... 'SparseCPU' backend") instead
+of computing something wrong. Implemented: the attributes (shape, dtype, layout, is_sparse,
+sparse_dim, dense_dim, _nnz), _indices/_values (indices/values once coalesced), coalesce, to_dense,
+clone, detach, zero_, to(dtype), sum, sparse + sparse (PyTorch's merge order), dense + sparse,
+sparse * scalar, sparse @ dense, Tensor.sparse_mask. Sparse tensors on cuda are not supported:
+asking for one raises a one-line NotImplementedError naming the op and the device. Autograd
+through sparse ops is not implemented (it raises); sparse tensors arise as gradients.
+Unlike PyTorch (whose invariant checks are off by default) indices are always checked.
+"""
+import os
+import sys
+
+import numpy as np
+
+from . import _dtype
+from ._device import CPU, as_device
+from .tensor import Size, Tensor
+
+__all__ = ["SparseTensor", "add_to_dense", "strided", "sparse_coo", "jagged", "install"]
 
 
 class _Layout:
@@ -15,31 +35,390 @@ class _Layout:
         return f"torch.{self.name}"
 
 
-jagged = _Layout("jagged")
+strided, sparse_coo, jagged = _Layout("strided"), _Layout("sparse_coo"), _Layout("jagged")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_ENGINE = os.path.join(_HERE, "autograd", "engine.py")
 
 
-def to_sparse(self, *args, layout=None, blocksize=None, dense_dim=None):
-    raise NotImplementedError(f"Tensor.to_sparse: tritorch does not implement sparse tensors; {_HINT}")
+def _frame_op(f):
+    """The op a tritorch frame runs: its function's name, or for the generated wrappers
+    ('op', 'wrapper') the name they close over."""
+    name = f.f_code.co_name
+    if name in ("op", "wrapper", "<lambda>"):
+        for key in ("name", "fn_cls", "fn", "func"):
+            v = f.f_locals.get(key)
+            v = getattr(v, "op", v) if key == "fn_cls" else v
+            v = v if isinstance(v, str) else getattr(v, "__name__", None)
+            if v:
+                return v
+    return name
 
 
-def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pin_memory=False, requires_grad=False,
-                      check_invariants=None, is_coalesced=None):
-    raise NotImplementedError(f"torch.sparse_coo_tensor: tritorch does not implement sparse tensors; {_HINT}")
+def _caller_op():
+    """The outermost tritorch function on the stack: the op the user called."""
+    name, f = "?", sys._getframe(2)
+    while f is not None:
+        if f.f_code.co_filename.startswith(_HERE):
+            name = _frame_op(f)
+        elif name != "?":
+            break
+        f = f.f_back
+    return name
 
 
-def spmm(input, mat2):
-    raise NotImplementedError("torch.spmm: tritorch does not implement sparse tensors; for dense inputs use "
-                              "tritorch.mm(input, mat2)")
+def _check_not_accumulating():
+    """A clear error where backward adds a sparse gradient to a dense .grad or the reverse."""
+    f = sys._getframe(2)
+    while f is not None:
+        if f.f_code.co_name == "_accumulate" and f.f_code.co_filename == _ENGINE:
+            raise RuntimeError("backward: tritorch cannot accumulate a sparse COO gradient into a dense .grad or the "
+                               "reverse (PyTorch makes the sum dense); call zero_grad() between these backward passes")
+        f = f.f_back
 
 
-def to_dense(self, dtype=None, *, masked_grad=None):
-    """A dense tensor is its own dense form (PyTorch returns self too)."""
-    return self if dtype is None else self.to(dtype)
+def _cpu_only(op, device):
+    if as_device(device).type != "cpu":
+        raise NotImplementedError(f"{op}: tritorch's sparse COO tensors are CPU-only (got device {device}); "
+                                  "keep the tensor dense on that device, or build the sparse tensor on the CPU")
+
+
+def _no_grad_through(op, *ts):
+    from .autograd import grad_mode
+    if grad_mode._enabled and any(isinstance(t, Tensor) and t.requires_grad for t in ts):
+        raise NotImplementedError(f"{op}: tritorch does not differentiate through sparse tensors (an input requires "
+                                  "grad); use torch.no_grad() or dense tensors")
+
+
+def _linear(idx, sizes):
+    """Row-major linear position of each column of idx (sparse_dim, nnz) within sizes."""
+    if idx.shape[0] == 1:
+        return idx[0]
+    return np.ravel_multi_index(tuple(idx), sizes) if idx.shape[0] else np.zeros(idx.shape[1], np.int64)
+
+
+class SparseTensor(Tensor):
+    """A sparse COO tensor (layout torch.sparse_coo) on the CPU; see the module docstring."""
+
+    is_sparse = True
+    layout = sparse_coo
+
+    @classmethod
+    def _new(cls, idx, vals, size, coalesced, requires_grad=False):
+        t = cls.__new__(cls)
+        t._sidx, t._svals, t._ssize, t._scoal = idx, vals, tuple(int(s) for s in size), bool(coalesced)
+        t._device, t._requires_grad, t.grad, t.grad_fn, t._output_nr = CPU, requires_grad, None, None, 0
+        t._grad_accumulator, t._vc, t._base, t._view_fn, t._retains_grad = None, [0], None, None, False
+        return t
+
+    @property
+    def _data(self):
+        _check_not_accumulating()
+        raise NotImplementedError(f"Could not run '{_caller_op()}' with arguments from the 'SparseCPU' backend: "
+                                  "tritorch implements only a few ops for sparse COO tensors (layout=torch.sparse_coo);"
+                                  " call .to_dense() first")
+
+    # -- metadata ---------------------------------------------------------------------------
+    @property
+    def dtype(self):
+        return _dtype.from_numpy_dtype(self._svals.dtype)
+
+    @property
+    def shape(self):
+        return Size(self._ssize)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self._ssize[self._dim(dim)]
+
+    def dim(self):
+        return len(self._ssize)
+
+    ndim = property(dim)
+
+    @property
+    def itemsize(self):
+        return self._svals.dtype.itemsize
+
+    def sparse_dim(self):
+        return self._sidx.shape[0]
+
+    def dense_dim(self):
+        return self._svals.ndim - 1
+
+    def _nnz(self):
+        return self._sidx.shape[1]
+
+    def is_coalesced(self):
+        return self._scoal
+
+    def _coalesced_(self, coalesced):
+        self._scoal = bool(coalesced)
+        return self
+
+    def is_contiguous(self, memory_format=None):
+        raise RuntimeError("Tensors of type SparseTensorImpl do not have is_contiguous")
+
+    def stride(self, dim=None):
+        raise RuntimeError("Tensors of type SparseTensorImpl do not have strides")
+
+    def _indices(self):
+        return Tensor._make(self._sidx)
+
+    def _values(self):
+        return Tensor._make(self._svals, CPU, False)
+
+    def indices(self):
+        if not self._scoal:
+            raise RuntimeError("Cannot get indices on an uncoalesced tensor, please call .coalesce() first")
+        return self._indices()
+
+    def values(self):
+        if not self._scoal:
+            raise RuntimeError("Cannot get values on an uncoalesced tensor, please call .coalesce() first")
+        return self._values()
+
+    # -- copies and conversions ---------------------------------------------------------------
+    def _like(self, idx, vals, coalesced):
+        return SparseTensor._new(idx, vals, self._ssize, coalesced)
+
+    def detach(self):
+        t = SparseTensor._new(self._sidx, self._svals, self._ssize, self._scoal)
+        t._vc = self._vc
+        return t
+
+    @property
+    def data(self):
+        return self.detach()
+
+    def clone(self, *, memory_format=None):
+        _no_grad_through("clone", self)
+        return self._like(self._sidx.copy(), self._svals.copy(), self._scoal)
+
+    def __deepcopy__(self, memo):
+        t = self.clone()
+        t._requires_grad = self._requires_grad
+        memo[id(self)] = t
+        return t
+
+    def coalesce(self):
+        """Sorted, unique indices; duplicates summed (in their order, as PyTorch's CPU loop)."""
+        if self._scoal:
+            return self
+        sizes = self._ssize[:self.sparse_dim()]
+        lin = _linear(self._sidx, sizes)
+        order = np.argsort(lin, kind="stable")
+        uniq, first, inv = np.unique(lin[order], return_index=True, return_inverse=True)
+        vals = np.zeros((len(uniq),) + self._svals.shape[1:], self._svals.dtype)
+        np.add.at(vals, inv, self._svals[order])
+        return self._like(np.ascontiguousarray(self._sidx[:, order[first]]), vals, True)
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        _no_grad_through("to_dense", self)
+        out = np.zeros(self._ssize, self._svals.dtype)
+        np.add.at(out, tuple(self._sidx), self._svals)
+        t = Tensor._make(out)
+        return t if dtype is None else t.to(dtype)
+
+    def to_sparse(self, *args, layout=None, blocksize=None, dense_dim=None):
+        if args and args[0] != self.sparse_dim() or layout not in (None, sparse_coo):
+            raise NotImplementedError("to_sparse: tritorch converts only between dense and sparse COO layouts, "
+                                      "with the same sparse_dim")
+        return self
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+        for a in args:
+            if isinstance(a, _dtype.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            else:
+                device = a
+        if device is not None:
+            _cpu_only("Tensor.to", device)
+        if dtype is None or dtype == self.dtype:
+            return self.clone() if copy else self
+        return self._like(self._sidx, self._svals.astype(_dtype.to_dtype(dtype).np), self._scoal)
+
+    def cpu(self, memory_format=None):
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        _cpu_only("Tensor.cuda", "cuda" if device is None else device)
+
+    def zero_(self):
+        self._sidx = np.zeros((self.sparse_dim(), 0), np.int64)
+        self._svals = np.zeros((0,) + self._svals.shape[1:], self._svals.dtype)
+        self._scoal = True
+        self._vc[0] += 1
+        return self
+
+    def __repr__(self):
+        from ._tensor_str import _add_suffixes, tensor_repr
+        ind, val = "indices=tensor(", "values=tensor("
+        its = tensor_repr(Tensor._make(self._sidx), " " * 7 + ind)[7:-1].split(", dtype=")[0]
+        vls = tensor_repr(Tensor._make(self._svals.astype(_dtype.get_default_dtype().np)
+                                       if self.dtype.is_floating_point else self._svals), " " * 7 + val)[7:-1]
+        vls = vls.split(", dtype=")[0]
+        text = f"tensor({its}),\n       {vls})"
+        suffixes = [f"size={self._ssize}", f"nnz={self._nnz()}"]
+        if self.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_):
+            suffixes.append(f"dtype={self.dtype!r}")
+        suffixes.append("layout=torch.sparse_coo")
+        if self.requires_grad:
+            suffixes.append("requires_grad=True")
+        return _add_suffixes(text + ",\n      ", suffixes, 7).replace(",\n      , ", ",\n       ")
+
+    __str__ = __repr__
+
+    # -- arithmetic -------------------------------------------------------------------------------
+    def _scaled(self, value):
+        if isinstance(value, Tensor):
+            if value.dim() != 0 or value.is_sparse:
+                raise NotImplementedError("mul: tritorch multiplies a sparse COO tensor only by a number or a 0-d "
+                                          f"dense tensor, got shape {tuple(value.shape)}")
+            value = value.item()
+        if not isinstance(value, (int, float, bool, np.number)):
+            return NotImplemented
+        vals = self._svals * value
+        if isinstance(value, float) and not self.dtype.is_floating_point:
+            vals = (self._svals * value).astype(_dtype.get_default_dtype().np)
+        elif vals.dtype != self._svals.dtype and self.dtype.is_floating_point:
+            vals = vals.astype(self._svals.dtype)
+        return vals
+
+    def mul(self, other):
+        _no_grad_through("mul", self, other)
+        vals = self._scaled(other)
+        if vals is NotImplemented:
+            raise TypeError(f"mul: unsupported operand for a sparse COO tensor: {type(other).__name__}")
+        return self._like(self._sidx, vals, self._scoal)
+
+    def mul_(self, other):
+        self._svals = self.mul(other)._svals.astype(self._svals.dtype, copy=False)
+        self._vc[0] += 1
+        return self
+
+    def __mul__(self, other):
+        return self.mul(other) if not isinstance(other, Tensor) or other.dim() == 0 else _unsupported(self)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        if isinstance(other, Tensor):
+            other = other.item() if other.dim() == 0 else _unsupported(self)
+        return self.mul(1.0 / other) if isinstance(other, (int, float)) else _unsupported(self)
+
+    div = __truediv__
+
+    def neg(self):
+        return self._like(self._sidx, -self._svals, self._scoal)
+
+    __neg__ = neg
+
+    def add(self, other, *, alpha=1):
+        _no_grad_through("add", self, other)
+        if not isinstance(other, SparseTensor):
+            _check_not_accumulating()
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+        return _add_sparse(self, other, alpha)
+
+    def add_(self, other, *, alpha=1):
+        out = self.add(other, alpha=alpha)
+        self._sidx, self._svals, self._scoal = out._sidx, out._svals.astype(self._svals.dtype, copy=False), out._scoal
+        self._vc[0] += 1
+        return self
+
+    def sub(self, other, *, alpha=1):
+        return self.add(other, alpha=-alpha)
+
+    def __add__(self, other):
+        if isinstance(other, Tensor) and not other.is_sparse and sys._getframe(1).f_code.co_filename == _ENGINE:
+            return other + self  # the backward pass sums a sparse and a dense gradient: dense, as PyTorch's
+        return self.add(other)
+
+    def __sub__(self, other):
+        return self.add(other, alpha=-1)
+
+    def __radd__(self, other):
+        """dense + sparse -> dense (Python calls this before Tensor.__add__: a subclass's reflected op)."""
+        return add_to_dense(other, self, 1, inplace=False) if isinstance(other, Tensor) else _unsupported(self)
+
+    def __rsub__(self, other):
+        return add_to_dense(other, self, -1, inplace=False) if isinstance(other, Tensor) else _unsupported(self)
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        from .sparse import sum as sparse_sum
+        if keepdim:
+            raise NotImplementedError("sum: keepdim=True is not supported for sparse COO tensors")
+        out = sparse_sum(self, dim) if dtype is None else sparse_sum(self, dim, dtype=dtype)
+        return out.to_dense() if isinstance(out, SparseTensor) and dim is None else out
+
+    def mm(self, mat2):
+        from .sparse import mm
+        return mm(self, mat2)
+
+    matmul = __matmul__ = mm
+
+
+def _unsupported(t):
+    return t._data  # raises, naming the caller's op
+
+
+def _add_sparse(t, s, alpha):
+    """t + alpha * s with PyTorch's CPU merge: walk both index lists, equal indices share a slot;
+    the result is coalesced only if both inputs are (the order follows the inputs)."""
+    if t._ssize != s._ssize:
+        raise RuntimeError(f"add: expected 'self' and 'other' to have same size, but self has size {list(t._ssize)} "
+                           f"while other has size {list(s._ssize)} (FYI: dense-sparse addition does not currently "
+                           "support broadcasting)")
+    if t.sparse_dim() != s.sparse_dim():
+        raise RuntimeError("add: expected 'self' and 'other' to have same sparse dimensions")
+    dt = np.result_type(t._svals, s._svals)
+    if s._nnz() == 0:
+        return t._like(t._sidx.copy(), t._svals.astype(dt), t._scoal)
+    if t._nnz() == 0:
+        return s._like(s._sidx.copy(), (s._svals * alpha).astype(dt), s._scoal)
+    sizes = t._ssize[:t.sparse_dim()]
+    a, b = _linear(t._sidx, sizes).tolist(), _linear(s._sidx, sizes).tolist()
+    ta, sa, i, j, na, nb = [], [], 0, 0, len(a), len(b)
+    while i < na or j < nb:
+        cmp = -1 if i >= na else 1 if j >= nb else (1 if a[i] < b[j] else -1 if a[i] > b[j] else 0)
+        ta.append(i if cmp >= 0 else -1)
+        sa.append(j if cmp <= 0 else -1)
+        i, j = i + (cmp >= 0), j + (cmp <= 0)
+    ta, sa = np.array(ta), np.array(sa)
+    idx = np.where(ta >= 0, t._sidx[:, np.maximum(ta, 0)], s._sidx[:, np.maximum(sa, 0)])
+    vals = np.zeros((len(ta),) + t._svals.shape[1:], dt)
+    vals[ta >= 0] += t._svals[ta[ta >= 0]]
+    vals[sa >= 0] += s._svals[sa[sa >= 0]] * np.asarray(alpha, dt)
+    return t._like(idx, vals, t._scoal and s._scoal)
+
+
+def add_to_dense(dense, sparse, alpha=1, inplace=True):
+    """dense (+)= alpha * sparse, summing duplicate indices in order; the shapes must match."""
+    if tuple(dense.shape) != sparse._ssize:
+        raise RuntimeError(f"add: expected 'self' and 'other' to have same size, but self has size "
+                           f"{list(dense.shape)} while other has size {list(sparse._ssize)} (FYI: dense-sparse "
+                           "addition does not currently support broadcasting)")
+    _cpu_only("add(dense, sparse)", dense.device)
+    _no_grad_through("add(dense, sparse)", dense, sparse)
+    vals = sparse._svals if alpha == 1 else sparse._svals * np.asarray(alpha, sparse._svals.dtype)
+    if inplace:
+        np.add.at(dense._data, tuple(sparse._sidx), vals.astype(dense._data.dtype, copy=False))
+        dense._vc[0] += 1
+        return dense
+    out = dense._data.astype(np.result_type(dense._data, sparse._svals), copy=True)
+    np.add.at(out, tuple(sparse._sidx), vals)
+    return Tensor._make(out)
 
 
 def install(namespace, tensor_cls):
-    for name, value in (("sparse_coo_tensor", sparse_coo_tensor), ("spmm", spmm), ("jagged", jagged)):
+    import importlib
+    from ._sparse_create import sparse_coo_tensor, sparse_mask, spmm, to_dense, to_sparse
+    for name, value in (("sparse_coo_tensor", sparse_coo_tensor), ("spmm", spmm), ("jagged", jagged),
+                        ("strided", strided), ("sparse_coo", sparse_coo)):
         namespace.setdefault(name, value)
-    for name, fn in (("to_sparse", to_sparse), ("to_dense", to_dense)):
+    namespace.setdefault("sparse", importlib.import_module(".sparse", namespace["__name__"]))
+    for name, fn in (("to_sparse", to_sparse), ("to_dense", to_dense), ("sparse_mask", sparse_mask),
+                     ("layout", strided)):
         if not hasattr(tensor_cls, name):
             setattr(tensor_cls, name, fn)

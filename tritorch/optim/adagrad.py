@@ -1,4 +1,6 @@
 """Adagrad (Duchi, Hazan & Singer, 2011)."""
+import numpy as np
+
 from .. import _dtype
 from .._ops.creation import full_like, tensor
 from .optimizer import Optimizer, _fused
@@ -25,7 +27,8 @@ class Adagrad(Optimizer):
         maximize (bool, optional): maximize the objective. Default: ``False``.
 
     State per parameter, created at construction as in PyTorch: ``step`` (0-d float32) and
-    ``sum`` (like the parameter, filled with `initial_accumulator_value`).
+    ``sum`` (like the parameter, filled with `initial_accumulator_value`). Sparse COO gradients (CPU)
+    update only their rows, as in PyTorch (not with weight_decay).
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
@@ -55,6 +58,22 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p, group):
         return {"step": tensor(0.0, dtype=_dtype.float32), "sum": full_like(p, group["initial_accumulator_value"])}
+
+    _sparse_grads = True
+
+    def _update_sparse(self, p, state, group):
+        """A sparse COO grad, as PyTorch's: coalesced, then sum and parameter change at its rows only."""
+        state["step"].add_(1)
+        g = -p.grad if group["maximize"] else p.grad
+        if group["weight_decay"] != 0:
+            raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+        clr = float(group["lr"]) / (1 + (state["step"].item() - 1) * group["lr_decay"])
+        g = g.coalesce()
+        ix, vals, acc = tuple(g._sidx), g._svals, state["sum"]._data
+        acc[ix] += vals * vals
+        std = np.sqrt(acc[ix]) + np.asarray(group["eps"], acc.dtype)
+        p._data[ix] += (vals / std) * np.asarray(-clr, vals.dtype)
+        state["sum"]._vc[0] += 1
 
     def _update(self, p, state, group):
         state["step"].add_(1)

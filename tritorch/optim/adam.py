@@ -55,6 +55,8 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
+    _sparse_grads = "Adam does not support sparse gradients, please consider SparseAdam instead"
+
     def __setstate__(self, state):
         super().__setstate__(state)
         for group in self.param_groups:

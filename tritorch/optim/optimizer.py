@@ -180,14 +180,21 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
+                    sparse = p.grad.is_sparse
+                    if sparse and self._sparse_grads is not True:
+                        raise RuntimeError(self._sparse_grads or f"{type(self).__name__} does not support sparse "
+                                           "gradients")
                     state = self.state.get(p)
                     if state is None:
                         state = self._init_state(p, group)
-                    self._update(p, state, group)
+                    (self._update_sparse if sparse else self._update)(p, state, group)
                     if state:
                         self.state[p] = state
                     p._vc[0] += 1                            # the parameter changed in place
         return loss
+
+    # True where _update_sparse handles sparse COO gradients; else the error message (None: the default one)
+    _sparse_grads = None
 
     def _init_state(self, p, group):
         """The state of `p` before its first update (a dict; empty for stateless updates)."""

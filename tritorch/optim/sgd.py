@@ -1,5 +1,6 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
 from .._ops.creation import zeros_like
+from .._sparse import add_to_dense
 from .optimizer import Optimizer, _fused
 
 __all__ = ["SGD"]
@@ -25,6 +26,7 @@ class SGD(Optimizer):
             primitive per parameter.
 
     State per parameter: ``momentum_buffer`` (like the parameter) when momentum != 0.
+    Sparse COO gradients (CPU) are accepted, as in PyTorch (not with weight_decay).
 
     Examples:
         >>> opt = tritorch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -50,6 +52,24 @@ class SGD(Optimizer):
         for group in self.param_groups:
             group.setdefault("nesterov", False)
             group.setdefault("maximize", False)
+
+    _sparse_grads = True
+
+    def _update_sparse(self, p, state, group):
+        """A sparse COO grad, as PyTorch's single-tensor path: the momentum buffer is sparse too
+        (its nnz grows), and weight decay raises as there (sparse + dense)."""
+        g = -p.grad if group["maximize"] else p.grad
+        if group["weight_decay"] != 0:
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+        momentum = group["momentum"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.detach().clone()
+            else:
+                buf.mul_(momentum).add_(g, alpha=1 - group["dampening"])
+            g = g.add(buf, alpha=momentum) if group["nesterov"] else buf
+        add_to_dense(p, g, -float(group["lr"]))
 
     def _update(self, p, state, group):
         momentum = group["momentum"]

@@ -38,6 +38,31 @@ def _bag_layout(input, offsets, include_last_offset):
     return mat, valid, pos
 
 
+def _sparse_bags(input, weight, offsets, max_norm, norm_type, mode, per_sample_weights, include_last_offset,
+                 padding_idx):
+    """mode 'sum'/'mean' with a sparse weight gradient laid out as PyTorch's: one row per input
+    position (padding_idx dropped) holding its bag's output gradient (/ bag size, * sample weight)."""
+    mat, valid, pos = _bag_layout(input, offsets, include_last_offset)
+    dev, n_bags = weight.device, mat.shape[0]
+    flat = input.reshape(-1)
+    ids = flat.cpu().numpy()
+    bag = np.full(ids.shape[0], -1, np.int64)
+    bag[pos[valid]] = np.nonzero(valid)[0]
+    keep = bag >= 0
+    if padding_idx is not None:
+        keep &= ids != padding_idx
+    rows = embedding(flat, weight, padding_idx, max_norm, norm_type, False, True)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1, 1).to(rows.dtype)
+    where = tritorch.tensor(np.nonzero(keep)[0], device=dev)
+    out = weight.new_zeros((n_bags, weight.shape[1])).index_add(0, tritorch.tensor(bag[keep], device=dev),
+                                                                rows.index_select(0, where))
+    if mode == "mean":
+        count = np.bincount(bag[keep], minlength=n_bags)
+        out = out / tritorch.tensor(np.maximum(count, 1), dtype=weight.dtype, device=dev).unsqueeze(-1)
+    return out
+
+
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
                   sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
     """Reduce bags of rows of weight (num_embeddings, D) -> (B, D).
@@ -79,6 +104,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         padding_idx = padding_idx + n if padding_idx < 0 else padding_idx
         if not 0 <= padding_idx < n:
             raise AssertionError("padding_idx must be within the number of embeddings")
+    if sparse:
+        return _sparse_bags(input, weight, offsets, max_norm, norm_type, mode, per_sample_weights,
+                            include_last_offset, padding_idx)
     mat, valid, pos = _bag_layout(input, offsets, include_last_offset)
     if padding_idx is not None:
         valid = valid & (mat != padding_idx)

@@ -85,7 +85,7 @@ class EmbeddingBag(Module):
         max_norm (float, optional), norm_type (float, optional): as Embedding. Default: ``None``, ``2``.
         scale_grad_by_freq (bool, optional): Default: ``False``.
         mode (str, optional): ``'sum'``, ``'mean'`` or ``'max'``. Default: ``'mean'``.
-        sparse (bool, optional): accepted; gradients are dense. Default: ``False``.
+        sparse (bool, optional): weight's gradient is a sparse COO tensor (CPU only). Default: ``False``.
         include_last_offset (bool, optional): offsets has B + 1 entries. Default: ``False``.
         padding_idx (int, optional): entries left out of every bag. Default: ``None``.
 
