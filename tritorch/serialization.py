@@ -37,7 +37,8 @@ __all__ = ["save", "load", "SerializationError"]
 _KEY = "tritorch"
 _VERSION = 1
 _NP = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": ml_dtypes.bfloat16, "I64": np.int64,
-       "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+       "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_,
+       "C64": np.complex64}
 
 
 # -- saving ------------------------------------------------------------------------------------------
@@ -87,8 +88,10 @@ class _Encoder:
         a = t._b.to_numpy(t._data)                          # a host copy for cuda tensors
         a = a if a.flags.c_contiguous else a.copy(order="C")  # (np.ascontiguousarray makes 0-d 1-d)
         name = self.name(path)
-        self.arrays[name] = a
         ref = {"$tensor": name}
+        if a.dtype == np.complex128:  # safetensors has C64 but no C128: stored as F64 (..., 2), view_as_real's layout
+            a, ref["complex"] = a[..., None].view(np.float64), True
+        self.arrays[name] = a
         if t.device.type != "cpu":
             ref["device"] = str(t.device)
         if t.requires_grad:
@@ -200,7 +203,7 @@ class SerializationError(RuntimeError):
     file). A RuntimeError, as PyTorch's loader raises; the message names the file and what is wrong."""
 
 
-_ITEMSIZE = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+_ITEMSIZE = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1, "C64": 8}
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the header's size
 
 
@@ -360,7 +363,13 @@ class _Decoder:
         if name not in self.arrays:
             raise SerializationError(f"{self.what}: the structure refers to tensor {name!r}, which the file "
                                      "does not contain (corrupt file)")
-        t = Tensor._make(self.arrays[name], CPU)
+        a = self.arrays[name]
+        if ref.get("complex"):
+            if a.dtype != np.float64 or a.ndim == 0 or a.shape[-1] != 2:
+                raise SerializationError(f"{self.what}: tensor {name!r} is marked complex128 but is not a float64 "
+                                         "array whose last dimension is 2 (corrupt file)")
+            a = np.ascontiguousarray(a).view(np.complex128)[..., 0]
+        t = Tensor._make(a, CPU)
         saved = ref.get("device", "cpu")
         target = _location(saved, self.map_location)
         if target is None:

@@ -274,10 +274,19 @@ class Tensor:
         return bool(self.item())
 
     def __float__(self):
-        return float(self.item())
+        v = self.item()
+        if isinstance(v, complex):
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        return float(v)
 
     def __int__(self):
-        return int(self.item())
+        v = self.item()
+        if isinstance(v, complex):
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        return int(v)
+
+    def __complex__(self):
+        return complex(self.item())
 
     def __index__(self):
         if self.dtype.is_floating_point or self.numel() != 1:

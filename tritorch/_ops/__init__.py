@@ -142,6 +142,13 @@ _INPLACE_OF = ["add", "sub", "mul", "div", "pow", "clamp", "clip", "masked_fill"
                    k for k in UNARY if k not in ("isnan", "isinf", "isfinite")]
 for _name in _INPLACE_OF:
     globals()[_name + "_"] = _method(globals()[_name], _name + "_")
+_abs_inplace = abs_
+
+
+def abs_(self):
+    if self.dtype.is_complex:  # |z| is real: PyTorch refuses to write it back into the complex tensor
+        raise RuntimeError("In-place abs is not supported for complex tensors.")
+    return _abs_inplace(self)
 
 METHODS = sorted(set([
     # creation / conversion

@@ -1,4 +1,5 @@
 """Elementwise ops: unary math, binary arithmetic with broadcasting, comparisons, where, clamp."""
+import builtins
 import cmath
 import math
 import warnings
@@ -206,10 +207,22 @@ class Binary(Function):
         b = ctx.scalars[1] if b is None else b
         fn = BINARY_GRADS.get(ctx._fn.op)
         if g.dtype.is_complex:  # grad * conj(d op / d input): the real formulas on conj'd operands
-            a, b, out = _conj(a), _conj(b), _conj(out)
+            if ctx._fn.op == "pow":  # not for pow: a real negative base's log sits on the branch cut
+                fn = _complex_pow_grads
+            else:
+                a, b, out = _conj(a), _conj(b), _conj(out)
         ga, gb = (g * 0, g * 0) if fn is None else fn(a, b, out, g, ctx.needs_input_grad)
         return (grad_for(ga, ctx.inputs[0], ctx.needs_input_grad[0]),
                 grad_for(gb, ctx.inputs[1], ctx.needs_input_grad[1]))
+
+
+def _complex_pow_grads(a, b, out, g, needs):
+    """pow's gradients for a complex result: g conj(b a^(b-1)) and g conj(a^b log a), the base taken
+    as complex (a real negative base has the principal log ln|a| + i pi, as in the forward)."""
+    ac = a.to(out.dtype) if is_tensor(a) else builtins.complex(a)
+    log_a = ac.log() if is_tensor(ac) else cmath.log(ac)
+    return (g * (b * ac ** (b - 1)).conj() if needs[0] else None,
+            g * (out * log_a).conj() if needs[1] else None)
 
 
 def _has(x, pred):
@@ -311,6 +324,8 @@ class Cast(Function):
     def forward(ctx, x, dtype):
         src = ctx.src = x.dtype
         data = x._data
+        if src.is_complex and dtype is _dtype.bool_:  # nonzero, imaginary part included
+            return wrap(data != 0, x.device)
         if src.is_complex and not dtype.is_complex:
             warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
             data = data.real
@@ -343,6 +358,8 @@ class Clamp(Function):
 
 
 def clamp(input, min=None, max=None):
+    if input.dtype.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if is_tensor(min) or is_tensor(max):
@@ -375,6 +392,9 @@ def lerp(input, end, weight):
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    if input.dtype.is_complex:  # the real and imaginary parts apart, as PyTorch
+        from .complex import complex as _complex
+        return _complex(nan_to_num(input.real, nan, posinf, neginf), nan_to_num(input.imag, nan, posinf, neginf))
     if not input.dtype.is_floating_point:
         return input.clone()
     import numpy as np

@@ -75,8 +75,8 @@ def apply_inplace(t, result, overwrite=False):
     overwrite: result does not depend on t's old value (copy_), whose gradient is then zero."""
     _check_leaf(t)
     if result.dtype.category > t.dtype.category:
-        raise RuntimeError(f"result type {_SCALAR_TYPE[result.dtype.name]} can't be cast to the desired output "
-                           f"type {_SCALAR_TYPE[t.dtype.name]}")
+        raise RuntimeError(f"result type {_dtype.SCALAR_TYPE_NAMES[result.dtype.name]} can't be cast to the desired "
+                           f"output type {_dtype.SCALAR_TYPE_NAMES[t.dtype.name]}")
     if tuple(result.shape) != tuple(t.shape):
         from .shape import broadcast_shapes
         try:
@@ -132,7 +132,18 @@ def _method(fn, name):
     return method
 
 
+_C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool",
+            "int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t"}
+
+
+def _check_scalar(t, value):
+    """PyTorch refuses a complex Python number written into a real tensor (never a silent real part)."""
+    if isinstance(value, complex) and not t.dtype.is_complex:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES[t.dtype.name]} without overflow")
+
+
 def copy_(self, src, non_blocking=False):
+    _check_scalar(self, src)
     value = src if is_tensor(src) else self.new_tensor(src)
     if not _tracking(value) and not (grad_mode.is_grad_enabled() and self.requires_grad):
         _check_leaf(self)
@@ -153,7 +164,9 @@ def fill_(self, value):
     if is_tensor(value) and value.requires_grad:
         return apply_inplace(self, value.expand(self.shape), overwrite=True)
     _check_leaf(self)
-    self._data_write(value.item() if is_tensor(value) else value)
+    value = value.item() if is_tensor(value) else value
+    _check_scalar(self, value)
+    self._data_write(value)
     return self
 
 

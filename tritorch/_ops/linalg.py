@@ -26,6 +26,8 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if g.dtype.is_complex:  # grad a = g b^H, grad b = a^H g
+            a, b = a.conj(), b.conj()
         a2 = a.unsqueeze(0) if a.dim() == 1 else a
         b2 = b.unsqueeze(-1) if b.dim() == 1 else b
         if a.dim() == 1 and b.dim() == 1:  # a dot product: g is 0-d

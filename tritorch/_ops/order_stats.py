@@ -38,9 +38,17 @@ def _select(input, dim, keepdim, rank_fn, nan_first, name, result):
     return result(values, idx)
 
 
+def _refuse_complex(kernel, input):
+    """Complex numbers have no order: PyTorch's error rather than numpy's lexicographic one."""
+    if input.dtype.is_complex:
+        from .. import _dtype
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.SCALAR_TYPE_NAMES[input.dtype.name]}'")
+
+
 def median(input, dim=None, keepdim=False):
     """Lower median ((n - 1) // 2-th smallest). Without dim: a 0-d tensor over all elements (the
     gradient shared between elements equal to it); with dim: (values, indices). NaN propagates."""
+    _refuse_complex("median_cpu", input)
     if dim is None:
         flat = input.reshape(-1)
         if flat.numel() == 0:
@@ -57,6 +65,7 @@ def median(input, dim=None, keepdim=False):
 
 def nanmedian(input, dim=None, keepdim=False):
     """median ignoring NaN (NaN only where a row is all NaN)."""
+    _refuse_complex("nanmedian_cpu", input)
     def rank(x, a):
         valid = (~x.isnan()).sum(a, keepdim=True)
         return ((valid - 1).clamp(min=0)) // 2
@@ -70,6 +79,7 @@ def nanmedian(input, dim=None, keepdim=False):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """(values, indices) of the k-th smallest (1-based) along dim."""
+    _refuse_complex("kthvalue_cpu", input)
     n = input.shape[input._dim(dim)] if input.dim() else 1
     if not 1 <= k <= n:
         axis = input._dim(dim) if input.dim() else 0

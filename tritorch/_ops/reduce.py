@@ -198,6 +198,8 @@ def _max_min(input, op, dim, keepdim, other, result):
     from .elementwise import BINARY
     if other is not None and not isinstance(other, int):
         return BINARY["maximum" if op == "amax" else "minimum"](input, other)
+    if dim is None and input.dtype.is_complex:
+        raise NotImplementedError(f"\"{op[1:]}_all\" not implemented for '{_dtype.SCALAR_TYPE_NAMES[input.dtype.name]}'")
     if dim is None:
         return Extremum.apply(input, op, (), False)
     idx = _arg(input, "argmax" if op == "amax" else "argmin", dim, True)

@@ -25,7 +25,14 @@ class _Select(Function):
         return g.new_zeros(shape).scatter(axis, indices, g), None, None, None
 
 
+def _no_complex(input, message):
+    """Complex numbers have no order: PyTorch refuses, and so does tritorch (numpy would sort lexicographically)."""
+    if input.dtype.is_complex:
+        raise RuntimeError(message)
+
+
 def sort(input, dim=-1, descending=False, *, stable=False):
+    _no_complex(input, " Sort does not support complex dtypes on CPU")
     if input.dim() == 0:
         return return_sort(input.clone(), input.new_zeros((), dtype=None).long())
     axis = input._dim(dim)
@@ -39,6 +46,7 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
+    _no_complex(input, " topk does not support complex dtypes on CPU")
     axis = input._dim(dim) if input.dim() else 0
     n = input.shape[axis] if input.dim() else 1
     if not 0 <= k <= n:
@@ -51,6 +59,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    if input.dtype.is_complex:
+        raise NotImplementedError("\"unique\" not implemented for 'ComplexFloat'" if input.dtype.name == "complex64"
+                                  else "\"unique\" not implemented for 'ComplexDouble'")
     values, inverse, counts = input._b.unique(input._data, sorted, return_inverse, return_counts, dim)
     out = [wrap(values, input.device)]
     if return_inverse:

@@ -22,6 +22,9 @@ def back(a, like, dtype=None):
 
 
 def check_float(name, A, what="A"):
+    if A.dtype.is_complex:
+        raise RuntimeError(f"{name}: complex matrices are not supported by tritorch.linalg (got "
+                           f"{SCALAR_TYPE_NAMES[A.dtype.name]}); only float32/float64")
     if not A.dtype.is_floating_point:
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
                            f"{SCALAR_TYPE_NAMES.get(A.dtype.name, A.dtype.name)}")

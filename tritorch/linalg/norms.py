@@ -32,6 +32,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     nonzeros) or any real p (sum |x|^p)^(1/p). dtype converts x first."""
     if dtype is not None:
         x = x.to(dtype)
+    if x.dtype.is_complex:  # the norm of the moduli, a real tensor (gradients through abs)
+        x = x.abs()
     if not x.dtype.is_floating_point:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{x.dtype.name.capitalize()}")
