@@ -48,8 +48,17 @@ def _check_ordinal(device):
     return device
 
 
+def complex_cpu_only(what, dtype, device):
+    """Complex tensors live in numpy: on another device, one clear error naming the op, dtype and device."""
+    if dtype.is_complex and device.type != "cpu":
+        raise RuntimeError(f"{what}: tritorch's complex tensors are CPU-only ({dtype.name} on {device}); compute "
+                           "on the CPU, or keep real and imaginary parts as two real tensors on the GPU")
+
+
 def _make(data_fn, dtype, device, requires_grad):
     device = _check_ordinal(get_default_device() if device is None else as_device(device))
+    if dtype.is_complex:
+        complex_cpu_only("creating a tensor", dtype, device)
     t = wrap(data_fn(backend_for(device), dtype.np), device)
     if requires_grad:
         t.requires_grad_(True)
@@ -308,6 +317,7 @@ class ToDevice(Function):
     def forward(ctx, x, device):
         ctx.src = x.device
         _check_ordinal(device)
+        complex_cpu_only("Tensor.to", x.dtype, device)
         host = x._b.to_numpy(x._data)
         if device.type == "cpu":
             host = np.array(host, copy=True) if x.device.type == "cpu" else host

@@ -180,6 +180,9 @@ def binary(op, a, b):
     if not dtype.is_floating_point or op.startswith("bitwise"):  # float arithmetic is never refused
         if dtype.is_complex:
             refuse_complex(op, dtype)
+            if device.type != "cpu":
+                from .creation import complex_cpu_only
+                complex_cpu_only(op, dtype, device)
         _check_dtypes(op, a, b, dtype)
     data = backend_for(device).binary(op, data_on(a, device), data_on(b, device), dtype.np)
     return wrap(data, device)
@@ -324,6 +327,9 @@ class Cast(Function):
     def forward(ctx, x, dtype):
         src = ctx.src = x.dtype
         data = x._data
+        if dtype.is_complex and x._device.type != "cpu":
+            from .creation import complex_cpu_only
+            complex_cpu_only("Tensor.to", dtype, x._device)
         if src.is_complex and dtype is _dtype.bool_:  # nonzero, imaginary part included
             return wrap(data != 0, x.device)
         if src.is_complex and not dtype.is_complex:
