@@ -22,6 +22,12 @@ def test_construction_and_metadata():
     assert s.dtype == tritorch.float32 and s.device.type == "cpu"
     assert (s.sparse_dim(), s.dense_dim(), s._nnz()) == (1, 1, 3) and not s.is_coalesced()
     assert s._indices().tolist() == [[0, 2, 0]] and s._values().shape == (3, 2)
+    x = tritorch.ones(2, 3)
+    assert (x.sparse_dim(), x.dense_dim()) == (0, 2)
+    with pytest.raises(RuntimeError, match="values expected sparse tensor layout but got Strided"):
+        x.values()
+    with pytest.raises(RuntimeError, match="coalesce expected sparse coordinate tensor layout but got Strided"):
+        x.coalesce()
     assert _coo([[1, 0]], [1.0, 2.0], None).shape == (2,)              # size inferred
     assert _coo([[1]], [1.0], (3,)).is_coalesced()                     # nnz < 2: coalesced (as PyTorch)
     d = tritorch.sparse_coo_tensor([[0]], [1], (2,), dtype=tritorch.float64, requires_grad=True)

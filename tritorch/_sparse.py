@@ -419,6 +419,16 @@ def install(namespace, tensor_cls):
         namespace.setdefault(name, value)
     namespace.setdefault("sparse", importlib.import_module(".sparse", namespace["__name__"]))
     for name, fn in (("to_sparse", to_sparse), ("to_dense", to_dense), ("sparse_mask", sparse_mask),
-                     ("layout", strided)):
+                     ("layout", strided), ("sparse_dim", lambda self: 0), ("dense_dim", lambda self: self.dim()),
+                     ("values", _dense_only("values", "sparse tensor")), ("indices", _dense_only("indices")),
+                     ("coalesce", _dense_only("coalesce")), ("is_coalesced", _dense_only("is_coalesced"))):
         if not hasattr(tensor_cls, name):
             setattr(tensor_cls, name, fn)
+
+
+def _dense_only(name, what="sparse coordinate tensor"):
+    """PyTorch's error for a sparse-only method called on a dense tensor."""
+    def method(self):
+        raise RuntimeError(f"{name} expected {what} layout but got Strided")
+    method.__name__ = name
+    return method
