@@ -234,3 +234,16 @@ def test_clip_grad_norm_raises_on_sparse_as_pytorch():
     emb(tritorch.tensor([1])).sum().backward()
     with pytest.raises(NotImplementedError, match="SparseCPU"):
         nn.utils.clip_grad_norm_(emb.parameters(), 1.0)
+
+
+def test_cuda_raises_one_clear_line():
+    w = tritorch.randn(4, 2, device="cuda", requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"embedding\(sparse=True\): .* CPU-only, weight is on cuda"):
+        F.embedding(tritorch.tensor([1], device="cuda"), w, sparse=True)
+    with pytest.raises(NotImplementedError, match="Tensor.to_sparse: tritorch's sparse COO tensors are CPU-only"):
+        tritorch.ones(2, device="cuda").to_sparse()
+    s = _coo([[0]], [1.0], (2,))
+    with pytest.raises(NotImplementedError, match="Tensor.cuda: tritorch's sparse COO tensors are CPU-only"):
+        s.cuda()
+    with pytest.raises(NotImplementedError, match="CPU-only"):
+        tritorch.ones(2, device="cuda") + s
