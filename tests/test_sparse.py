@@ -108,6 +108,9 @@ def test_dense_plus_sparse_scalar_mul_sum_and_mm():
     out.sum().backward()                        # d(sum(S @ D))/dD = S^T @ ones
     assert d.grad.tolist() == [[2.0, 2.0], [4.0, 4.0]]
     assert tritorch.spmm(tritorch.eye(2), d).tolist() == d.tolist()   # dense input: plain mm
+    assert tritorch.sparse.mm(tritorch.eye(2), d).tolist() == d.tolist()
+    assert m.t().to_dense().tolist() == [[0.0, 2.0], [1.0, 3.0]] and not m.t().is_coalesced()
+    assert isinstance(m.layout, tritorch.layout) and tritorch.eye(2).to_sparse_coo().is_sparse
 
 
 def test_sparse_mask_zero_clone_to():

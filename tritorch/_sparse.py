@@ -1,5 +1,6 @@
-"""Sparse COO tensors (CPU only): the SparseTensor class behind torch.sparse_coo_tensor,
-Tensor.to_sparse (tritorch/_sparse_create.py) and the sparse gradients of nn.Embedding / F.embedding / nn.EmbeddingBag with sparse=True.
+"""Sparse COO tensors (CPU only): the SparseTensor class behind torch.sparse_coo_tensor and
+Tensor.to_sparse (made in _sparse_create.py, added in _sparse_add.py) and behind the sparse
+gradients of nn.Embedding / F.embedding / nn.EmbeddingBag with sparse=True.
 
 `SparseTensor` subclasses Tensor, so `isinstance(w.grad, tritorch.Tensor)` holds as in PyTorch,
 but it has no dense buffer: it holds `_sidx` (int64 ndarray, (sparse_dim, nnz)), `_svals`
@@ -24,7 +25,7 @@ from . import _dtype
 from ._device import CPU, as_device
 from .tensor import Size, Tensor
 
-__all__ = ["SparseTensor", "add_to_dense", "strided", "sparse_coo", "jagged", "install"]
+__all__ = ["SparseTensor", "strided", "sparse_coo", "jagged", "install"]
 
 
 class _Layout:
@@ -322,7 +323,8 @@ class SparseTensor(Tensor):
         if not isinstance(other, SparseTensor):
             _check_not_accumulating()
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
-        return _add_sparse(self, other, alpha)
+        from ._sparse_add import add_sparse
+        return add_sparse(self, other, alpha)
 
     def add_(self, other, *, alpha=1):
         out = self.add(other, alpha=alpha)
@@ -343,9 +345,11 @@ class SparseTensor(Tensor):
 
     def __radd__(self, other):
         """dense + sparse -> dense (Python calls this before Tensor.__add__: a subclass's reflected op)."""
+        from ._sparse_add import add_to_dense
         return add_to_dense(other, self, 1, inplace=False) if isinstance(other, Tensor) else _unsupported(self)
 
     def __rsub__(self, other):
+        from ._sparse_add import add_to_dense
         return add_to_dense(other, self, -1, inplace=False) if isinstance(other, Tensor) else _unsupported(self)
 
     def sum(self, dim=None, keepdim=False, dtype=None):
@@ -354,6 +358,21 @@ class SparseTensor(Tensor):
             raise NotImplementedError("sum: keepdim=True is not supported for sparse COO tensors")
         out = sparse_sum(self, dim) if dtype is None else sparse_sum(self, dim, dtype=dtype)
         return out.to_dense() if isinstance(out, SparseTensor) and dim is None else out
+
+    def transpose(self, dim0, dim1):
+        """Swap two sparse dims (the result is uncoalesced, as PyTorch's)."""
+        d0, d1 = self._dim(dim0), self._dim(dim1)
+        if max(d0, d1) >= self.sparse_dim():
+            raise NotImplementedError("transpose: tritorch transposes only sparse dims of a sparse COO tensor")
+        order, size = list(range(self.dim())), list(self._ssize)
+        order[d0], order[d1] = d1, d0
+        size[d0], size[d1] = size[d1], size[d0]
+        return SparseTensor._new(self._sidx[order[:self.sparse_dim()]], self._svals, size, d0 == d1 and self._scoal)
+
+    def t(self):
+        if self.dim() > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+        return self if self.dim() < 2 else self.transpose(0, 1)
 
     def mm(self, mat2):
         from .sparse import mm
@@ -366,54 +385,6 @@ def _unsupported(t):
     return t._data  # raises, naming the caller's op
 
 
-def _add_sparse(t, s, alpha):
-    """t + alpha * s with PyTorch's CPU merge: walk both index lists, equal indices share a slot;
-    the result is coalesced only if both inputs are (the order follows the inputs)."""
-    if t._ssize != s._ssize:
-        raise RuntimeError(f"add: expected 'self' and 'other' to have same size, but self has size {list(t._ssize)} "
-                           f"while other has size {list(s._ssize)} (FYI: dense-sparse addition does not currently "
-                           "support broadcasting)")
-    if t.sparse_dim() != s.sparse_dim():
-        raise RuntimeError("add: expected 'self' and 'other' to have same sparse dimensions")
-    dt = np.result_type(t._svals, s._svals)
-    if s._nnz() == 0:
-        return t._like(t._sidx.copy(), t._svals.astype(dt), t._scoal)
-    if t._nnz() == 0:
-        return s._like(s._sidx.copy(), (s._svals * alpha).astype(dt), s._scoal)
-    sizes = t._ssize[:t.sparse_dim()]
-    a, b = _linear(t._sidx, sizes).tolist(), _linear(s._sidx, sizes).tolist()
-    ta, sa, i, j, na, nb = [], [], 0, 0, len(a), len(b)
-    while i < na or j < nb:
-        cmp = -1 if i >= na else 1 if j >= nb else (1 if a[i] < b[j] else -1 if a[i] > b[j] else 0)
-        ta.append(i if cmp >= 0 else -1)
-        sa.append(j if cmp <= 0 else -1)
-        i, j = i + (cmp >= 0), j + (cmp <= 0)
-    ta, sa = np.array(ta), np.array(sa)
-    idx = np.where(ta >= 0, t._sidx[:, np.maximum(ta, 0)], s._sidx[:, np.maximum(sa, 0)])
-    vals = np.zeros((len(ta),) + t._svals.shape[1:], dt)
-    vals[ta >= 0] += t._svals[ta[ta >= 0]]
-    vals[sa >= 0] += s._svals[sa[sa >= 0]] * np.asarray(alpha, dt)
-    return t._like(idx, vals, t._scoal and s._scoal)
-
-
-def add_to_dense(dense, sparse, alpha=1, inplace=True):
-    """dense (+)= alpha * sparse, summing duplicate indices in order; the shapes must match."""
-    if tuple(dense.shape) != sparse._ssize:
-        raise RuntimeError(f"add: expected 'self' and 'other' to have same size, but self has size "
-                           f"{list(dense.shape)} while other has size {list(sparse._ssize)} (FYI: dense-sparse "
-                           "addition does not currently support broadcasting)")
-    _cpu_only("add(dense, sparse)", dense.device)
-    _no_grad_through("add(dense, sparse)", dense, sparse)
-    vals = sparse._svals if alpha == 1 else sparse._svals * np.asarray(alpha, sparse._svals.dtype)
-    if inplace:
-        np.add.at(dense._data, tuple(sparse._sidx), vals.astype(dense._data.dtype, copy=False))
-        dense._vc[0] += 1
-        return dense
-    out = dense._data.astype(np.result_type(dense._data, sparse._svals), copy=True)
-    np.add.at(out, tuple(sparse._sidx), vals)
-    return Tensor._make(out)
-
-
 def install(namespace, tensor_cls):
     import importlib
     from ._sparse_create import sparse_coo_tensor, sparse_mask, spmm, to_dense, to_sparse
@@ -421,7 +392,9 @@ def install(namespace, tensor_cls):
                         ("strided", strided), ("sparse_coo", sparse_coo)):
         namespace.setdefault(name, value)
     namespace.setdefault("sparse", importlib.import_module(".sparse", namespace["__name__"]))
-    for name, fn in (("to_sparse", to_sparse), ("to_dense", to_dense), ("sparse_mask", sparse_mask),
+    namespace.setdefault("layout", _Layout)
+    for name, fn in (("to_sparse", to_sparse), ("to_sparse_coo", lambda self: self.to_sparse()),
+                     ("to_dense", to_dense), ("sparse_mask", sparse_mask),
                      ("layout", strided), ("sparse_dim", lambda self: 0), ("dense_dim", lambda self: self.dim()),
                      ("values", _dense_only("values", "sparse tensor")), ("indices", _dense_only("indices")),
                      ("coalesce", _dense_only("coalesce")), ("is_coalesced", _dense_only("is_coalesced"))):

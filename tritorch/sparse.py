@@ -33,6 +33,8 @@ class _SparseDenseMM(Function):
 def mm(mat1, mat2):
     """sparse COO mat1 (n, m) @ dense mat2 (m, p) -> dense (n, p), summing the entries of the
     coalesced mat1 in index order. Differentiable in mat2 only; CPU only."""
+    if not isinstance(mat1, SparseTensor) and not isinstance(mat2, SparseTensor):
+        return mat1.mm(mat2)
     if not isinstance(mat1, SparseTensor):
         raise NotImplementedError("torch.sparse.mm: tritorch implements sparse @ dense, with a sparse COO mat1")
     if isinstance(mat2, SparseTensor):
@@ -53,6 +55,8 @@ def mm(mat1, mat2):
 def sum(input, dim=None, dtype=None):
     """Sum of a sparse COO tensor: all entries (dim=None) -> 0-d dense tensor; over some dims ->
     sparse (coalesced) if sparse dims remain, else dense."""
+    if not isinstance(input, SparseTensor):
+        input.coalesce()  # PyTorch's error for a dense input
     _no_grad_through("torch.sparse.sum", input)
     vals = input._svals if dtype is None else input._svals.astype(_dtype.to_dtype(dtype).np)
     if dtype is None and not input.dtype.is_floating_point:

@@ -1,6 +1,6 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
 from .._ops.creation import zeros_like
-from .._sparse import add_to_dense
+from .._sparse_add import add_to_dense
 from .optimizer import Optimizer, _fused
 
 __all__ = ["SGD"]
