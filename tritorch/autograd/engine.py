@@ -3,9 +3,19 @@
 Nodes run in dependency order: a node runs once all the gradients flowing into it have
 arrived, so each node runs exactly once per pass however many paths reach it.
 """
+import sys
+
+import numpy as np
+
 from . import grad_mode
 from ..amp.autocast import suspended as autocast_suspended
 from .function import AccumulateGrad, edge_of
+
+# A leaf's first gradient becomes its .grad without a copy when no one else can reach its memory, as
+# PyTorch's AccumulateGrad steals a gradient whose use count is 1 (a copy of every parameter's
+# gradient per step otherwise). "No one else" is proven by the numpy array's reference count, which
+# CPython reports exactly up to 3.13 (3.14 may borrow references and report less: copy there).
+_STEAL = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 
 def _as_tuple(x):
@@ -68,6 +78,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         if node not in roots:
             roots.append(node)
     deps = _dependencies(roots)
+    # what may not be stolen: the caller's own gradient tensors, anything a hook has seen, and what a
+    # Function defined outside tritorch returned (it may hand back a tensor its caller holds)
+    given, foreign, hooked = {id(g) for g in grads}, set(), False
     captured = {edge: None for edge in capture} if capture is not None else None
     ready = [n for n in roots if deps.get(n, 0) == 0]
     prev = grad_mode._set(create_graph)
@@ -79,6 +92,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             for nr, hooks in node._pre_hooks.items():
                 for hook in hooks:
                     if in_grads[nr] is not None:
+                        hooked = True
                         new = hook(in_grads[nr])
                         if new is not None:
                             in_grads[nr] = new
@@ -88,7 +102,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                         captured[(node, nr)] = g
             if isinstance(node, AccumulateGrad):
                 if captured is None and in_grads[0] is not None:
-                    _accumulate(node.variable, in_grads[0], create_graph)
+                    g = in_grads[0]
+                    _accumulate(node.variable, g, create_graph,
+                                _STEAL and not hooked and id(g) not in given and node not in foreign)
                     for hook in node.post_hooks:
                         hook(node.variable)
                 continue
@@ -101,10 +117,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                 out_grads = node.apply(*in_grads)
                 if not retain_graph:
                     node.release()
+            builtin = getattr(node._fn, "__module__", "").startswith("tritorch.")
             for (nxt, nr), g in zip(node.next_functions, out_grads):
                 if nxt is None:
                     continue
                 if g is not None:
+                    if not builtin:
+                        foreign.add(nxt)
                     buf = buffers.setdefault(nxt, [None] * len(nxt._out_meta))
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
                 else:
@@ -118,9 +137,20 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     return captured
 
 
-def _accumulate(var, g, create_graph):
+def _private(g):
+    """Whether g's memory is a C-contiguous numpy array that only the tensor g holds."""
+    d = g._data
+    # references to d: g._data, the name d, getrefcount's argument; a view, a second tensor on it: more
+    return (type(d) is np.ndarray and d.base is None and d.flags.c_contiguous and d.flags.writeable
+            and sys.getrefcount(d) == 3)
+
+
+def _accumulate(var, g, create_graph, may_steal=False):
     if g.shape != var.shape:  # a grad that was not reduced over broadcast dims would be a bug
         g = g.sum_to_size(var.shape)
+    if var.grad is None and may_steal and not create_graph and g.dtype is var.dtype and _private(g):
+        var.grad = g.detach()
+        return
     if not create_graph:
         g = g.detach()
     if var.grad is None:
