@@ -130,3 +130,19 @@ def test_sparse_tensor_ops_match_pytorch():
     a, b = tritorch.tensor(x).to_sparse(), torch.tensor(x).to_sparse()
     assert repr(a) == repr(b)
     np.testing.assert_array_equal((tritorch.ones(3, 4) + a).numpy(), (torch.ones(3, 4) + b).numpy())
+
+
+def test_grad_scaler_unscales_sparse_grads_as_pytorch():
+    w = np.random.default_rng(3).standard_normal((5, 2)).astype(np.float32)
+    found = []
+    for lib in (tritorch, torch):
+        emb = lib.nn.Embedding(5, 2, sparse=True, _weight=lib.tensor(w))
+        opt = lib.optim.SparseAdam(emb.parameters(), lr=0.1)
+        scaler = lib.amp.GradScaler("cpu", init_scale=1024.0)
+        for ids in ([1, 2, 1], [3, 1]):
+            opt.zero_grad()
+            scaler.scale((emb(lib.tensor(ids)) ** 2).sum()).backward()
+            scaler.step(opt)
+            scaler.update()
+        found.append(emb.weight.detach().numpy())
+    np.testing.assert_allclose(found[0], found[1], rtol=0, atol=1e-6)

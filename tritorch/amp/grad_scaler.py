@@ -104,6 +104,10 @@ class GradScaler:
                     if p.grad is None:
                         continue
                     g = p.grad
+                    if g.is_sparse:  # unscale the values in place (fp16 ones coalesced first, as PyTorch)
+                        if g.dtype is tritorch.float16:
+                            p.grad = g = g.coalesce()
+                        g = g._values()
                     found = found + (~g.isfinite()).any().to(tritorch.float32)
                     g.mul_(inv_scale.to(g.dtype))
         state["found_inf"] = found
