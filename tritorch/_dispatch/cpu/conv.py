@@ -1,9 +1,12 @@
-"""2-D convolution (NCHW) and its two gradients as im2col + one BLAS matmul per batch chunk.
+"""2-D convolution (NCHW) and its two gradients as im2col + BLAS matmuls, one per sample.
 
-The column matrix of a chunk of samples, (nb, groups, C/groups * kh * kw, Ho * Wo), is filled
-with one strided copy from a view of the padded input; the chunk size keeps that buffer under
-`_CHUNK_BYTES`, so working memory stays bounded whatever the batch. The input gradient goes the
-other way: one matmul to the column gradient, then one strided add per kernel tap (col2im).
+The column matrices of a chunk of samples, (nb, groups, C/groups * kh * kw, Ho * Wo), are filled
+with one strided copy from a view of the padded input, in the input's own sample-major order, so
+that each sample's product with the weight, (O/groups, K) @ (K, Ho * Wo), lands directly in its
+(O, Ho, Wo) block of the output: no transposed copy before or after the matmul. The chunk size
+keeps the column buffer under `_CHUNK_BYTES` (cache-sized: the matmul reads what the copy just
+wrote), so working memory stays bounded whatever the batch. The input gradient goes the other
+way: one matmul per sample to the column gradient, then one strided add per kernel tap (col2im).
 """
 import ml_dtypes
 import numpy as np
@@ -12,7 +15,7 @@ from numpy.lib.stride_tricks import as_strided
 __all__ = ["conv2d", "conv2d_input_grad", "conv2d_weight_grad"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
-_CHUNK_BYTES = 16 << 20
+_CHUNK_BYTES = 2 << 20
 
 
 def _up(a):
@@ -43,10 +46,9 @@ def _chunk(n, per_sample_bytes):
 
 
 class _Columns:
-    """im2col of one convolution: `get(lo, hi)` -> (groups, K, (hi - lo) * Ho * Wo) for samples
-    lo:hi, K = C / groups * kh * kw, copied into one reused buffer. Samples side by side along the
-    columns make each chunk one large BLAS call (many small ones each pay a thread handshake,
-    which a busy machine turns into milliseconds)."""
+    """im2col of one convolution: `get(lo, hi)` -> (hi - lo, groups, K, Ho * Wo) for samples lo:hi,
+    K = C / groups * kh * kw ordered (channel, tap row, tap column) like the weight's last three
+    dims, copied into one reused buffer."""
 
     def __init__(self, x, kh, kw, stride, padding, dilation, groups, ho, wo):
         self.n, c = x.shape[:2]
@@ -54,17 +56,14 @@ class _Columns:
         self.k, self.ho, self.wo, self.l = c // groups * kh * kw, ho, wo, ho * wo
         self.win = _windows(_pad_input(x, padding), kh, kw, stride, dilation, ho, wo)
         self.step = _chunk(self.n, groups * self.k * self.l * x.dtype.itemsize)
-        self.buf = None
+        self.buf = np.empty(self.step * groups * self.k * self.l, self.win.dtype)
 
     def get(self, lo, hi):
         nb = hi - lo
-        if self.buf is None:
-            self.buf = np.empty(self.groups * self.k * self.step * self.l, self.win.dtype)
-        out = self.buf[:self.groups * self.k * nb * self.l]
-        src = self.win[lo:hi].reshape(nb, self.groups, self.cg, self.kh, self.kw, self.ho, self.wo)
-        np.copyto(out.reshape(self.groups, self.cg, self.kh, self.kw, nb, self.ho, self.wo),
-                  src.transpose(1, 2, 3, 4, 0, 5, 6))
-        return out.reshape(self.groups, self.k, nb * self.l)
+        out = self.buf[:nb * self.groups * self.k * self.l]
+        shape = (nb, self.groups, self.cg, self.kh, self.kw, self.ho, self.wo)
+        np.copyto(out.reshape(shape), self.win[lo:hi].reshape(shape))
+        return out.reshape(nb, self.groups, self.k, self.l)
 
 
 def _geometry(hw, w_shape, stride, padding, dilation):
@@ -72,12 +71,6 @@ def _geometry(hw, w_shape, stride, padding, dilation):
     ho = _out_size(hw[0], kh, stride[0], sum(padding[0]), dilation[0])
     wo = _out_size(hw[1], kw, stride[1], sum(padding[1]), dilation[1])
     return kh, kw, ho, wo
-
-
-def _grad_columns(gg, lo, hi):
-    """g (N, groups, O / groups, L) samples lo:hi -> (groups, O / groups, (hi - lo) * L), one copy."""
-    groups, og, l = gg.shape[1:]
-    return np.ascontiguousarray(gg[lo:hi].transpose(1, 2, 0, 3)).reshape(groups, og, (hi - lo) * l)
 
 
 def conv2d(x, w, b, stride, padding, dilation, groups):
@@ -88,20 +81,19 @@ def conv2d(x, w, b, stride, padding, dilation, groups):
     kh, kw, ho, wo = _geometry(x.shape[2:], w.shape, stride, padding, dilation)
     cols = _Columns(xf, kh, kw, stride, padding, dilation, groups, ho, wo)
     wg = wf.reshape(groups, o // groups, cols.k).astype(xf.dtype, copy=False)
-    y = np.empty((n, groups, o // groups, cols.l), np.result_type(xf, wf))
+    y = np.empty((n, groups, o // groups, cols.l), xf.dtype)
+    bias = None if b is None else _up(b).astype(xf.dtype, copy=False).reshape(groups, o // groups, 1)
     for lo in range(0, n, cols.step):
         hi = min(n, lo + cols.step)
-        yc = np.matmul(wg, cols.get(lo, hi))  # (groups, O / groups, nb * L)
-        y[lo:hi] = yc.reshape(groups, o // groups, hi - lo, cols.l).transpose(2, 0, 1, 3)
-    y = y.reshape(n, o, ho, wo)
-    if b is not None:
-        y += _up(b)[:, None, None]
-    return y.astype(x.dtype, copy=False)
+        np.matmul(wg, cols.get(lo, hi), out=y[lo:hi])  # nb * groups BLAS calls (O/groups, K) @ (K, L)
+        if bias is not None:
+            y[lo:hi] += bias  # while the chunk is still in cache
+    return y.reshape(n, o, ho, wo).astype(x.dtype, copy=False)
 
 
 def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
     """d(conv2d)/d(x) for output gradient g (N, O, Ho, Wo): (N, C, H, W). Per chunk: one matmul
-    to the column gradient, then one strided add per kernel tap (col2im, kh * kw numpy ops)."""
+    per sample to the column gradient, then one strided add per kernel tap (col2im)."""
     gf, wf = _up(g), _up(w)
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
@@ -109,32 +101,40 @@ def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
     (pt, pb), (pl, pr) = padding
     sh, sw = stride
     dh, dw = dilation
-    # columns ordered (tap, channel): each tap's gradient is one contiguous (Cg, nb, Ho, Wo) block
+    # rows ordered (tap, channel): each tap's gradient is one contiguous (Cg, Ho, Wo) block per sample
     wt = wf.reshape(groups, o // groups, cg, kh * kw).transpose(0, 3, 2, 1).reshape(groups, kh * kw * cg, o // groups)
-    wt = wt.astype(gf.dtype, copy=False)
+    wt = np.ascontiguousarray(wt, gf.dtype)
     gg = gf.reshape(n, groups, o // groups, ho * wo)
     # rows/cols a window can reach past the padded input (stride leftovers) get dropped below
     hp = max(h + pt + pb, (ho - 1) * sh + (kh - 1) * dh + 1)
     wp = max(wd + pl + pr, (wo - 1) * sw + (kw - 1) * dw + 1)
-    gx = np.empty((n, groups * cg, h, wd), gf.dtype)
-    step = _chunk(n, (groups * cg * kh * kw * ho * wo + groups * cg * hp * wp) * gf.itemsize)
-    pad = np.empty(groups * cg * step * hp * wp, gf.dtype)
+    direct = (hp, wp) == (h, wd)  # no padding to crop: accumulate straight into the result
+    gx = (np.zeros if direct else np.empty)((n, groups * cg, h, wd), gf.dtype)
+    step = _chunk(n, groups * cg * (kh * kw * ho * wo + (0 if direct else hp * wp)) * gf.itemsize)
+    gbuf = np.empty(step * groups * kh * kw * cg * ho * wo, gf.dtype)
+    pad = None if direct else np.empty(step * groups * cg * hp * wp, gf.dtype)
     for lo in range(0, n, step):
         nb = min(n, lo + step) - lo
-        gcols = np.matmul(wt, _grad_columns(gg, lo, lo + nb)).reshape(groups, kh * kw, cg, nb, ho, wo)
-        acc = pad[:groups * cg * nb * hp * wp].reshape(groups, cg, nb, hp, wp)
-        acc.fill(0)
+        gcols = gbuf[:nb * groups * kh * kw * cg * ho * wo].reshape(nb, groups, kh * kw * cg, ho * wo)
+        np.matmul(wt, gg[lo:lo + nb], out=gcols)
+        gcols = gcols.reshape(nb, groups, kh * kw, cg, ho, wo)
+        if direct:
+            acc = gx[lo:lo + nb].reshape(nb, groups, cg, hp, wp)
+        else:
+            acc = pad[:nb * groups * cg * hp * wp].reshape(nb, groups, cg, hp, wp)
+            acc.fill(0)
         for i in range(kh):
             for j in range(kw):
                 rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-                acc[..., rows, j * dw:j * dw + sw * (wo - 1) + 1:sw] += gcols[:, i * kw + j]
-        gx[lo:lo + nb] = acc[..., pt:pt + h, pl:pl + wd].transpose(2, 0, 1, 3, 4).reshape(nb, groups * cg, h, wd)
+                acc[..., rows, j * dw:j * dw + sw * (wo - 1) + 1:sw] += gcols[:, :, i * kw + j]
+        if not direct:
+            gx[lo:lo + nb] = acc[..., pt:pt + h, pl:pl + wd].reshape(nb, groups * cg, h, wd)
     return gx.astype(g.dtype, copy=False)
 
 
 def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
     """d(conv2d)/d(w) for output gradient g (N, O, Ho, Wo) and input x (N, C, H, W): weight_shape.
-    Per chunk: the columns of x, then one (O, nb * L) @ (nb * L, K) matmul per group."""
+    Per chunk: the columns of x, then one (O/groups, L) @ (L, K) matmul per sample and group."""
     gf, xf = _up(g), _up(x)
     n, o, ho, wo = g.shape
     kh, kw = weight_shape[2:]
@@ -143,5 +143,6 @@ def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
     gw = np.zeros((groups, o // groups, cols.k), gf.dtype)
     for lo in range(0, n, cols.step):
         hi = min(n, lo + cols.step)
-        gw += np.matmul(_grad_columns(gg, lo, hi), cols.get(lo, hi).transpose(0, 2, 1))
+        # (nb, groups, O/groups, K) per-sample products (BLAS reads the transposed view as is), summed
+        gw += np.matmul(gg[lo:hi], cols.get(lo, hi).transpose(0, 1, 3, 2)).sum(axis=0)
     return gw.reshape(weight_shape).astype(g.dtype, copy=False)
