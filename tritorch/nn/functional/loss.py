@@ -119,6 +119,11 @@ class CrossEntropy(Function):
     def backward(ctx, g):
         x, target, weight = ctx.saved_tensors
         ignore_index, eps = ctx.meta
+        if not grad_mode.is_grad_enabled() and hasattr(x._b, "cross_entropy_backward"):  # one fused primitive
+            dev = x.device
+            gx = x._b.cross_entropy_backward(x._data, data_on(target, dev), data_on(weight, dev), ignore_index, eps,
+                                             data_on(g, dev))
+            return wrap(gx, dev), None, None, None, None
         n, c = x.shape
         xs = x if x.dtype is tritorch.float64 else x.float()
         # d loss_i / d x_ic = (1 - eps) w[t_i] (p_c - [c = t_i]) + eps / C (W p_c - w_c), W = sum(w);
