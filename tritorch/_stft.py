@@ -40,9 +40,14 @@ def _full_window(window, n_fft, win_length, x, name, describe):
 
 
 def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, pad_mode="reflect",
-         normalized=False, onesided=None, return_complex=None):
-    """Short-time Fourier transform; see the module docstring for shapes and arguments."""
+         normalized=False, onesided=None, return_complex=None, align_to_window=None):
+    """Short-time Fourier transform; see the module docstring for shapes and arguments. align_to_window
+    (PyTorch 2.8+, center=False only) is accepted as None/False; True raises NotImplementedError."""
     import tritorch
+    if center and align_to_window is not None:
+        raise RuntimeError("stft align_to_window should only be set when center = false")
+    if align_to_window:
+        raise NotImplementedError("stft(align_to_window=True) is not implemented in tritorch")
     import tritorch.nn.functional as F
     hop = n_fft // 4 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
@@ -65,7 +70,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
         x = F.pad(x.reshape((1,) * (3 - x.dim()) + tuple(x.shape)), (pad, pad), mode=pad_mode).reshape(
             tuple(input.shape[:-1]) + (x.shape[-1] + 2 * pad,))
     describe = _describe("stft", x, n_fft, hop, win, window, f", normalized={int(normalized)}, onesided={onesided}, "
-                         f"return_complex={int(return_complex)}")
+                         f"return_complex={int(return_complex)}, align_to_window={align_to_window}")
     if x.dim() not in (1, 2):
         raise RuntimeError(describe + "expected a 1D or 2D tensor")
     length = x.shape[-1]

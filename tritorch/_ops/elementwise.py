@@ -51,8 +51,8 @@ PREDICATES = ("isnan", "isinf", "isfinite", "logical_not", "bitwise_not")
 # ops PyTorch refuses for complex inputs: name -> (exception, message)
 _COMPLEX_REFUSED = {
     "relu": (NotImplementedError, "clamp is not supported for complex types"),
-    "sign": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
-                                  "torch.sgn instead."),
+    "sign": (NotImplementedError, "Unlike NumPy, tritorch.sign is not intended to support complex numbers. Please use "
+                                  "tritorch.sgn instead."),
     "floor": (NotImplementedError, "floor is not supported for complex inputs"),
     "ceil": (NotImplementedError, "ceil is not supported for complex inputs"),
     "trunc": (NotImplementedError, "trunc is not supported for complex inputs"),

@@ -31,6 +31,7 @@ class Node:
     _out_meta = ()              # (shape, dtype, device) per output, to materialize zero grads
     _pre_hooks = _NO_HOOKS      # output_nr -> [hook(grad) -> grad or None]
     _non_differentiable = ()
+    _real_inputs = ()           # indices of real inputs of an op with a complex output
     materialize_grads = True
 
     def __init__(self, fn):
@@ -86,7 +87,11 @@ class Node:
     # -- engine API ------------------------------------------------------------------------
     def apply(self, *grad_outputs):
         grads = self._fn.backward(self, *grad_outputs)
-        return grads if isinstance(grads, tuple) else (grads,)
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if self._real_inputs:  # a complex output's gradient reaching a real input: its real part, as PyTorch
+            grads = tuple([g.real if i in self._real_inputs and g is not None and g.dtype.is_complex else g
+                           for i, g in enumerate(grads)])
+        return grads
 
     def release(self):
         self._saved = None
@@ -163,6 +168,7 @@ class Function:
         ctx.next_functions = tuple([edge_of(a) if isinstance(a, Tensor) else (None, 0) for a in args])
         ctx._out_meta = []
         outs = outputs if isinstance(outputs, tuple) else (outputs,)
+        complex_out = False
         for i, out in enumerate(outs):
             if not isinstance(out, Tensor):
                 ctx._out_meta.append(None)
@@ -171,6 +177,10 @@ class Function:
             ctx._out_meta.append((out.shape, dtype, out._device))
             if dtype._inexact and id(out) not in ctx._non_differentiable:
                 out.grad_fn, out._output_nr, out._requires_grad = ctx, i, True
+                complex_out = complex_out or dtype.is_complex
+        if complex_out:
+            ctx._real_inputs = tuple([i for i, a in enumerate(args) if isinstance(a, Tensor) and a._requires_grad
+                                      and not a.dtype.is_complex])
         return outputs
 
     _name_override = None
