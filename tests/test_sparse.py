@@ -120,6 +120,7 @@ def test_sparse_mask_zero_clone_to():
     c.zero_()
     assert c._nnz() == 0 and c.is_coalesced() and s._nnz() == 2
     assert s.to(tritorch.float64).dtype == tritorch.float64 and s.to("cpu") is s and s.cpu() is s
+    assert s.double().is_sparse and s.double().dtype == tritorch.float64 and s.long()._values().tolist() == [1, 1]
 
 
 @pytest.mark.parametrize("call, op", [

@@ -10,8 +10,9 @@ so every dense op it is given and that is not implemented below fails with one c
 NotImplementedError naming the op (PyTorch's "Could not run ... 'SparseCPU' backend") instead
 of computing something wrong. Implemented: the attributes (shape, dtype, layout, is_sparse,
 sparse_dim, dense_dim, _nnz), _indices/_values (indices/values once coalesced), coalesce, to_dense,
-clone, detach, zero_, to(dtype), sum, sparse + sparse (PyTorch's merge order), dense + sparse,
-sparse * scalar, sparse @ dense, Tensor.sparse_mask. Sparse tensors on cuda are not supported:
+clone, detach, zero_, to(dtype) and the casts, sum, t/transpose of sparse dims, sparse + sparse
+(PyTorch's merge order), dense + sparse, sparse * scalar, sparse @ dense, Tensor.sparse_mask.
+(zeros_like/ones_like/empty_like/new_* of a sparse tensor give dense tensors, PyTorch's sparse.) Sparse tensors on cuda are not supported:
 asking for one raises a one-line NotImplementedError naming the op and the device. Autograd
 through sparse ops is not implemented (it raises); sparse tensors arise as gradients.
 Unlike PyTorch (whose invariant checks are off by default) indices are always checked.
@@ -244,6 +245,24 @@ class SparseTensor(Tensor):
 
     def cpu(self, memory_format=None):
         return self
+
+    def double(self, memory_format=None):
+        return self.to(_dtype.float64)
+
+    def float(self, memory_format=None):
+        return self.to(_dtype.float32)
+
+    def half(self, memory_format=None):
+        return self.to(_dtype.float16)
+
+    def bfloat16(self, memory_format=None):
+        return self.to(_dtype.bfloat16)
+
+    def long(self, memory_format=None):
+        return self.to(_dtype.int64)
+
+    def int(self, memory_format=None):
+        return self.to(_dtype.int32)
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         _cpu_only("Tensor.cuda", "cuda" if device is None else device)
