@@ -246,24 +246,6 @@ class SparseTensor(Tensor):
     def cpu(self, memory_format=None):
         return self
 
-    def double(self, memory_format=None):
-        return self.to(_dtype.float64)
-
-    def float(self, memory_format=None):
-        return self.to(_dtype.float32)
-
-    def half(self, memory_format=None):
-        return self.to(_dtype.float16)
-
-    def bfloat16(self, memory_format=None):
-        return self.to(_dtype.bfloat16)
-
-    def long(self, memory_format=None):
-        return self.to(_dtype.int64)
-
-    def int(self, memory_format=None):
-        return self.to(_dtype.int32)
-
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         _cpu_only("Tensor.cuda", "cuda" if device is None else device)
 
@@ -398,6 +380,17 @@ class SparseTensor(Tensor):
         return mm(self, mat2)
 
     matmul = __matmul__ = mm
+
+
+def _cast(dtype_name):
+    def cast(self, memory_format=None):
+        return self.to(getattr(_dtype, dtype_name))
+    return cast
+
+
+for _name, _dt in (("double", "float64"), ("float", "float32"), ("half", "float16"), ("bfloat16", "bfloat16"),
+                   ("long", "int64"), ("int", "int32")):
+    setattr(SparseTensor, _name, _cast(_dt))
 
 
 def _unsupported(t):
