@@ -34,7 +34,10 @@ def _lerp_(a, end, weight):
 
 
 def _direction(param, grad, weight_decay, maximize):
-    """The gradient with maximize and L2 weight decay applied (a new array)."""
+    """The gradient with maximize and L2 weight decay applied: a new array, or `grad` itself when
+    neither applies (the steps only read it)."""
+    if weight_decay == 0 and not maximize:
+        return grad
     g = -grad if maximize else grad.copy()
     if weight_decay != 0:
         g += weight_decay * param
@@ -52,7 +55,7 @@ def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening
             buf[...] = g
         else:
             buf *= momentum
-            buf += (1 - dampening) * g
+            buf += (1 - dampening) * g if dampening else g
         g = g + momentum * buf if nesterov else buf
     p -= lr * g
     _store(param, p)
