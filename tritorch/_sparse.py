@@ -114,9 +114,6 @@ class SparseTensor(Tensor):
 
     @property
     def _data(self):
-        caller = sys._getframe(1).f_code
-        if caller.co_filename == _ENGINE and caller.co_name != "_accumulate":
-            return None  # the engine probing a gradient's buffer (may it steal it?): a sparse one has none
         _check_not_accumulating()
         raise NotImplementedError(f"Could not run '{_caller_op()}' with arguments from the 'SparseCPU' backend: "
                                   "tritorch implements only a few ops for sparse COO tensors (layout=torch.sparse_coo);"

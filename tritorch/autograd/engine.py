@@ -138,7 +138,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
 
 
 def _private(g):
-    """Whether g's memory is a C-contiguous numpy array that only the tensor g holds."""
+    """Whether g's memory is a C-contiguous numpy array that only the tensor g holds (a sparse g has
+    no single array: never)."""
+    if g.is_sparse:
+        return False
     d = g._data
     # references to d: g._data, the name d, getrefcount's argument; a view, a second tensor on it: more
     return (type(d) is np.ndarray and d.base is None and d.flags.c_contiguous and d.flags.writeable
