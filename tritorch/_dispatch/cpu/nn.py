@@ -12,6 +12,7 @@ import numpy as np
 
 from .conv import _pad_input, _windows, conv2d, conv2d_input_grad, conv2d_weight_grad
 from .elementwise import _sigmoid, erf
+from .maxpool2x2 import max_pool2d_2x2
 from .reduce import softmax
 
 __all__ = ["linear", "rms_norm", "cross_entropy", "cross_entropy_backward", "conv2d", "conv2d_input_grad",
@@ -150,6 +151,10 @@ def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
 
     One pass per kernel tap over strided views, PyTorch's CPU rule: a tap replaces the running
     maximum when it is greater or NaN (NaN propagates); padding never wins."""
+    if tuple(kernel) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1):
+        fast = max_pool2d_2x2(_up(x), ceil_mode)
+        if fast is not None:
+            return fast[0].astype(x.dtype, copy=False), fast[1]
     n, c, h, w = x.shape
     (kh, kw), (dh, dw) = kernel, dilation
     ho, wo, pads = _pool_geometry(x, kernel, stride, padding, dilation, ceil_mode)
