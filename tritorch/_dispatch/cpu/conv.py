@@ -134,15 +134,15 @@ def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
 
 def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
     """d(conv2d)/d(w) for output gradient g (N, O, Ho, Wo) and input x (N, C, H, W): weight_shape.
-    Per chunk: the columns of x, then one (O/groups, L) @ (L, K) matmul per sample and group."""
+    Per chunk: the columns of x, then one (K, L) @ (L, O/groups) matmul per sample and group."""
     gf, xf = _up(g), _up(x)
     n, o, ho, wo = g.shape
     kh, kw = weight_shape[2:]
     cols = _Columns(xf.astype(gf.dtype, copy=False), kh, kw, stride, padding, dilation, groups, ho, wo)
     gg = gf.reshape(n, groups, o // groups, ho * wo)
-    gw = np.zeros((groups, o // groups, cols.k), gf.dtype)
+    gwt = np.zeros((groups, cols.k, o // groups), gf.dtype)  # transposed: (K, L) @ (L, O/groups) suits BLAS better
     for lo in range(0, n, cols.step):
         hi = min(n, lo + cols.step)
-        # (nb, groups, O/groups, K) per-sample products (BLAS reads the transposed view as is), summed
-        gw += np.matmul(gg[lo:hi], cols.get(lo, hi).transpose(0, 1, 3, 2)).sum(axis=0)
-    return gw.reshape(weight_shape).astype(g.dtype, copy=False)
+        # (nb, groups, K, O/groups) per-sample products (BLAS reads the transposed view as is), summed
+        gwt += np.matmul(cols.get(lo, hi), gg[lo:hi].transpose(0, 1, 3, 2)).sum(axis=0)
+    return gwt.transpose(0, 2, 1).reshape(weight_shape).astype(g.dtype)
