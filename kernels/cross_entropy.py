@@ -73,7 +73,7 @@ def _ce_fwd(x_ptr, target_ptr, loss_ptr, lse_ptr, V, stride_xr, stride_xv, strid
     lane_total = tl.zeros((BLOCK_V,), tl.float32)
     for start in range(0, V, BLOCK_V):
         cols = start + tl.arange(0, BLOCK_V)
-        x = tl.load(x_row + cols * stride_xv, mask=cols < V, other=float("-inf")).to(tl.float32)
+        x = tl.load(x_row + cols.to(tl.int64) * stride_xv, mask=cols < V, other=float("-inf")).to(tl.float32)
         new_max = tl.maximum(lane_max, x)
         safe_max = tl.where(new_max == float("-inf"), 0.0, new_max)  # lanes that saw no column yet
         lane_sum = lane_sum * tl.exp(lane_max - safe_max) + tl.exp(x - safe_max)
@@ -126,9 +126,10 @@ def _ce_bwd(x_ptr, target_ptr, lse_ptr, grad_ptr, count_ptr, dx_ptr, V,
     lse = tl.load(lse_ptr + row)
     for start in range(0, V, BLOCK_V):
         cols = start + tl.arange(0, BLOCK_V)
-        x = tl.load(x_ptr + row * stride_xr + cols * stride_xv, mask=cols < V, other=0.0).to(tl.float32)
+        wide = cols.to(tl.int64)  # a column-strided (transposed) view: V * stride passes 2^31
+        x = tl.load(x_ptr + row * stride_xr + wide * stride_xv, mask=cols < V, other=0.0).to(tl.float32)
         d = tl.exp(x - lse) - smoothing / V - tl.where(cols == t, 1.0 - smoothing, 0.0)
-        tl.store(dx_ptr + row * stride_dr + cols * stride_dv, (g * d).to(dx_ptr.dtype.element_ty), mask=cols < V)
+        tl.store(dx_ptr + row * stride_dr + wide * stride_dv, (g * d).to(dx_ptr.dtype.element_ty), mask=cols < V)
 
 
 @triton.jit

@@ -100,3 +100,24 @@ def test_softmax_and_var_over_a_strided_dim_past_2_31_elements(rng):
     np.testing.assert_allclose(got, softmax.softmax_reference(values.T, 1), rtol=1e-5, atol=1e-6)
     var = reduce.two_pass("var", x, (1,)).numpy()
     np.testing.assert_allclose(var, values.T.astype(np.float64).var(axis=1), rtol=1e-4)
+
+
+def test_cross_entropy_over_a_strided_class_dim_past_2_31_elements(rng):
+    """Logits (16, 3) whose class c sits at c * STRIDE (class 2: 2^31 + 32 elements in): the forward's
+    loss and LSE, and the backward written in place over the same strided view."""
+    ce = importlib.import_module("tritorch.kernels.cross_entropy")
+    logits = huge_rows(3, 16, np.float32).T
+    values = rng.standard_normal((3, 16)).astype(np.float32)
+    for i in range(3):
+        logits.T[i].copy_(values[i])
+    target = np.array([2, 0, 1, 2] * 4, np.int64)
+    config = dict(BLOCK_V=16, num_warps=1)
+    loss, lse = ce.cross_entropy(logits, to_device(target), label_smoothing=0.1, reduction="none",
+                                 return_lse=True, config=config)
+    expected = ce.cross_entropy_reference(values.T, target, label_smoothing=0.1, reduction="none")
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-5, atol=1e-6)
+    grad = ce.cross_entropy_backward(1.0, logits, to_device(target), lse, label_smoothing=0.1, reduction="sum",
+                                     inplace_backward=True, config=config)
+    got = np.stack([grad.T[i].numpy() for i in range(3)]).T
+    ref = ce.cross_entropy_backward_reference(np.float32(1.0), values.T, target, label_smoothing=0.1, reduction="sum")
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
