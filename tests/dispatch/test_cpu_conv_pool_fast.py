@@ -96,3 +96,49 @@ def test_conv2d_chunks_with_a_short_last_chunk(rng, monkeypatch, padding):
     dx = rng.standard_normal(x.shape)
     lin = np.sum(g * (cpu_conv.conv2d(dx, w.astype(np.float64), None, (1, 1), padding, (1, 1), 1)))
     np.testing.assert_allclose(np.sum(parts[1] * dx), lin, rtol=1e-4)
+
+
+def _conv64(x, w, padding, dilation, groups):
+    return cpu_conv.conv2d(x.astype(np.float64), w.astype(np.float64), None, (1, 1), padding, dilation, groups)
+
+
+@pytest.mark.parametrize("geo", [
+    ((3, 4, 6, 20), (6, 2, 3, 3), ((1, 0), (1, 2)), (2, 1), 2),  # padding, dilation, groups
+    ((2, 3, 5, 19), (4, 3, 2, 3), ((0, 0), (0, 0)), (1, 1), 1),  # no padding: straight into the result
+    ((5, 2, 4, 24), (3, 2, 3, 2), ((2, 2), (1, 1)), (1, 2), 1),
+])
+def test_conv2d_input_grad_pitched_runs_match_tap_adds(rng, monkeypatch, geo):
+    """Stride 1 and Wp - Wo <= Wo / 8 take the pitched col2im; it must equal the per-tap adds."""
+    x_shape, w_shape, padding, dilation, groups = geo
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    g = rng.standard_normal(_conv64(x, w, padding, dilation, groups).shape).astype(np.float32)
+    calls = []
+    monkeypatch.setattr(cpu_conv, "_col2im_pitched", lambda *a, f=cpu_conv._col2im_pitched: calls.append(1) or f(*a))
+    monkeypatch.setattr(cpu_conv, "_chunk", lambda n, per_sample_bytes: min(n, 2))  # a short last chunk
+    gx = cpu_conv.conv2d_input_grad(g, w, x_shape[2:], (1, 1), padding, dilation, groups)
+    assert calls and gx.shape == x_shape
+    dx = rng.standard_normal(x_shape)
+    np.testing.assert_allclose(np.sum(gx * dx), np.sum(g * _conv64(dx, w, padding, dilation, groups)), rtol=1e-4)
+    n, o, ho, wo = g.shape
+    (pt, pb), (pl, pr) = padding
+    ref = cpu_conv._col2im_taps(g, np.ascontiguousarray(w.reshape(groups, o // groups, -1, w_shape[2] * w_shape[3])
+                                                        .transpose(0, 3, 2, 1).reshape(groups, -1, o // groups)),
+                                (n, groups, o // groups, w_shape[1], *w_shape[2:], ho, wo, x_shape[2] + pt + pb,
+                                 x_shape[3] + pl + pr), (1, 1), dilation)
+    np.testing.assert_allclose(gx, ref[:, :, pt:pt + x_shape[2], pl:pl + x_shape[3]], rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_input_grad_infinite_weight_as_torch(rng):
+    """The pitched runs rely on 0 * w == 0 in their padding columns: an infinite weight must not
+    spill NaN into neighbouring pixels."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 3, 6, 20)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    w[1, 2, 0, 0] = np.inf  # tap column 0: a spill from its padding columns would land inside the crop
+    g = rng.standard_normal((2, 4, 6, 20)).astype(np.float32)
+    gx = cpu_conv.conv2d_input_grad(g, w, (6, 20), (1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    ref = torch.nn.grad.conv2d_input(x.shape, torch.from_numpy(w), torch.from_numpy(g), padding=1).numpy()
+    assert np.array_equal(np.isnan(gx), np.isnan(ref)) and np.array_equal(np.isinf(gx), np.isinf(ref))
+    fin = np.isfinite(ref)
+    np.testing.assert_allclose(gx[fin], ref[fin], rtol=1e-4, atol=1e-4)

@@ -99,37 +99,69 @@ def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
     _, cg, kh, kw = w.shape
     h, wd = input_hw
     (pt, pb), (pl, pr) = padding
-    sh, sw = stride
-    dh, dw = dilation
     # rows ordered (tap, channel): each tap's gradient is one contiguous (Cg, Ho, Wo) block per sample
     wt = wf.reshape(groups, o // groups, cg, kh * kw).transpose(0, 3, 2, 1).reshape(groups, kh * kw * cg, o // groups)
     wt = np.ascontiguousarray(wt, gf.dtype)
-    gg = gf.reshape(n, groups, o // groups, ho * wo)
     # rows/cols a window can reach past the padded input (stride leftovers) get dropped below
-    hp = max(h + pt + pb, (ho - 1) * sh + (kh - 1) * dh + 1)
-    wp = max(wd + pl + pr, (wo - 1) * sw + (kw - 1) * dw + 1)
-    direct = (hp, wp) == (h, wd)  # no padding to crop: accumulate straight into the result
-    gx = (np.zeros if direct else np.empty)((n, groups * cg, h, wd), gf.dtype)
-    step = _chunk(n, groups * cg * (kh * kw * ho * wo + (0 if direct else hp * wp)) * gf.itemsize)
+    hp = max(h + pt + pb, (ho - 1) * stride[0] + (kh - 1) * dilation[0] + 1)
+    wp = max(wd + pl + pr, (wo - 1) * stride[1] + (kw - 1) * dilation[1] + 1)
+    geo = (n, groups, o // groups, cg, kh, kw, ho, wo, hp, wp)
+    if tuple(stride) == (1, 1) and 8 * (wp - wo) <= wo and np.isfinite(wt).all():
+        gx = _col2im_pitched(gf, wt, geo, dilation)
+    else:
+        gx = _col2im_taps(gf, wt, geo, stride, dilation)
+    if (hp, wp) != (h, wd):
+        gx = gx[:, :, pt:pt + h, pl:pl + wd]
+    return gx.astype(g.dtype, copy=False)
+
+
+def _col2im_taps(gf, wt, geo, stride, dilation):
+    """Column gradients of a chunk, then kh * kw strided adds of (Ho, Wo) planes: (N, C, Hp, Wp)."""
+    n, groups, og, cg, kh, kw, ho, wo, hp, wp = geo
+    (sh, sw), (dh, dw) = stride, dilation
+    gg = gf.reshape(n, groups, og, ho * wo)
+    gx = np.zeros((n, groups, cg, hp, wp), gf.dtype)
+    step = _chunk(n, groups * cg * kh * kw * ho * wo * gf.itemsize)
     gbuf = np.empty(step * groups * kh * kw * cg * ho * wo, gf.dtype)
-    pad = None if direct else np.empty(step * groups * cg * hp * wp, gf.dtype)
     for lo in range(0, n, step):
         nb = min(n, lo + step) - lo
         gcols = gbuf[:nb * groups * kh * kw * cg * ho * wo].reshape(nb, groups, kh * kw * cg, ho * wo)
         np.matmul(wt, gg[lo:lo + nb], out=gcols)
         gcols = gcols.reshape(nb, groups, kh * kw, cg, ho, wo)
-        if direct:
-            acc = gx[lo:lo + nb].reshape(nb, groups, cg, hp, wp)
-        else:
-            acc = pad[:nb * groups * cg * hp * wp].reshape(nb, groups, cg, hp, wp)
-            acc.fill(0)
+        acc = gx[lo:lo + nb]
         for i in range(kh):
             for j in range(kw):
                 rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
                 acc[..., rows, j * dw:j * dw + sw * (wo - 1) + 1:sw] += gcols[:, :, i * kw + j]
-        if not direct:
-            gx[lo:lo + nb] = acc[..., pt:pt + h, pl:pl + wd].reshape(nb, groups * cg, h, wd)
-    return gx.astype(g.dtype, copy=False)
+    return gx.reshape(n, groups * cg, hp, wp)
+
+
+def _col2im_pitched(gf, wt, geo, dilation):
+    """Stride 1: g is copied into rows of the padded input's width Wp (zeros past Wo), so each tap's
+    column gradient is a (Ho * Wp) run that adds to the flat (Hp * Wp) plane at offset i * dh * Wp +
+    j * dw in ONE contiguous pass (long inner loops instead of Ho rows of Wo). The zero columns give
+    exact zeros (finite weights only) where a run spills over a row end or into the next plane."""
+    n, groups, og, cg, kh, kw, ho, wo, hp, wp = geo
+    dh, dw = dilation
+    plane, run, item = hp * wp, ho * wp, gf.itemsize
+    step = _chunk(n, groups * (cg * kh * kw + og) * run * item)
+    gpad = np.zeros((step, groups, og, ho, wp), gf.dtype)  # columns Wo.. stay zero
+    gbuf = np.empty(step * groups * kh * kw * cg * run, gf.dtype)
+    flat = np.zeros(n * groups * cg * plane + (kw - 1) * dw, gf.dtype)  # + the last run's spill-over
+    g5 = gf.reshape(n, groups, og, ho, wo)
+    for lo in range(0, n, step):
+        nb = min(n, lo + step) - lo
+        gpad[:nb, ..., :wo] = g5[lo:lo + nb]
+        gcols = gbuf[:nb * groups * kh * kw * cg * run].reshape(nb, groups, kh * kw * cg, run)
+        np.matmul(wt, gpad[:nb].reshape(nb, groups, og, run), out=gcols)
+        gcols = gcols.reshape(nb, groups, kh * kw, cg, run)
+        base = lo * groups * cg * plane
+        for i in range(kh):
+            for j in range(kw):
+                acc = as_strided(flat[base + i * dh * wp + j * dw:], (nb, groups, cg, run),
+                                 (groups * cg * plane * item, cg * plane * item, plane * item, item))
+                acc += gcols[:, :, i * kw + j]
+    return flat[:n * groups * cg * plane].reshape(n, groups * cg, hp, wp)
 
 
 def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
