@@ -339,4 +339,18 @@ def _bind_methods():
     Tensor.T = property(_ops.numpy_T)
     Tensor.real, Tensor.imag = property(_ops.real), property(_ops.imag)
     Tensor.mT = property(lambda self: self.transpose(-2, -1))
-    Tensor.H = Tensor.T
+    Tensor.H = property(_conj_T)  # conjugate transposes (conj: a no-op on real tensors)
+    Tensor.mH = property(_conj_mT)
+    Tensor.adjoint = _conj_mT
+
+
+def _conj_T(self):
+    if self.dim() not in (0, 2):
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.dim()}-D tensor.")
+    return (self.transpose(0, 1) if self.dim() == 2 else self).conj()
+
+
+def _conj_mT(self):
+    if self.dim() < 2:
+        raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got {self.dim()}-D tensor.")
+    return self.transpose(-2, -1).conj()

@@ -80,6 +80,12 @@ CASES = [(op, (lambda op: lambda L, x: getattr(L, op)(x))(op), "c") for op in UN
     ("to/cast", lambda L, a, b: a.to(L.complex128) * b.to(L.complex64), "cr"),
     ("shape ops", lambda L, a: L.stack([L.cat([a, a.flip(0)]), L.cat([a.roll(1, 0), a])])[:, 1:4].t().reshape(-1), "c"),
     ("where/masked_fill", lambda L, a: L.where(a.real > 0, a, a.conj()).masked_fill(a.imag > 1, 2.0), "c"),
+    ("einsum", lambda L, a, b: L.einsum("ij,jk->ik", a, b), "CC"),
+    ("linear", lambda L, a, b: L.nn.functional.linear(a, b.t()), "CC"),
+    ("logsumexp", lambda L, a: a.logsumexp(0), "c"),
+    ("vdot/H/mH", lambda L, a: L.vdot(a[0], a[1]) * a.H.sum() + a.mH.prod(), "C"),
+    ("conv1d", lambda L, a, b: L.nn.functional.conv1d(a.reshape(1, 3, 4), b.reshape(2, 3, 2)), "CK"),
+    ("conv_transpose1d", lambda L, a, b: L.nn.functional.conv_transpose1d(a.reshape(1, 3, 4), b.reshape(3, 2, 2)), "CK"),
 ]
 
 
@@ -88,7 +94,8 @@ CASES = [(op, (lambda op: lambda L, x: getattr(L, op)(x))(op), "c") for op in UN
 def test_ops_and_gradients(name, f, kinds, dtype, rng):
     cdt = np.complex64 if dtype == np.float32 else np.complex128
     make = {"c": lambda: _c(rng, 5, dtype=cdt), "C": lambda: _c(rng, 3, 4, dtype=cdt), "r": lambda: _r(rng, 5, dtype=dtype),
-            "R": lambda: _r(rng, 5, dtype=np.float64), "P": lambda: _r(rng, 3, 2, dtype=dtype)}
+            "R": lambda: _r(rng, 5, dtype=np.float64), "P": lambda: _r(rng, 3, 2, dtype=dtype),
+            "K": lambda: _c(rng, 12, dtype=cdt)}
     arrays = [make[k]() for k in kinds]
     if kinds == "CC":
         arrays[1] = _c(rng, 4, 2, dtype=cdt)
@@ -119,6 +126,9 @@ def test_ops_and_gradients(name, f, kinds, dtype, rng):
     lambda L, z: L.complex(L.ones(2), L.ones(2, dtype=L.float64)),
     lambda L, z: (z.clone().requires_grad_() * 2).sum().backward(),
     lambda L, z: (z.clone().requires_grad_() * 2).backward(),
+    lambda L, z: L.nn.functional.layer_norm(z, (2,)), lambda L, z: L.nn.functional.max_pool1d(z.reshape(1, 1, 2), 2),
+    lambda L, z: L.nn.functional.interpolate(z.reshape(1, 1, 2), scale_factor=2), lambda L, z: L.xlogy(z, z),
+    lambda L, z: L.logit(z), lambda L, z: z.erfinv(), lambda L, z: z.mode(), lambda L, z: L.ones(3).H,
 ])
 def test_errors_match_pytorch(call):
     def error(lib):

@@ -178,7 +178,7 @@ METHODS = sorted(set([
     # matrix functions (tritorch.linalg)
     "det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "qr", "svd", "cross", "trace",
     "bincount", "bucketize", "cdist", "clamp_min", "clamp_max", "index_copy", "erfinv", "erfc", "logit", "xlogy",
-    "sinc", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg", "angle", "sgn",
+    "sinc", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg", "angle", "sgn", "vdot",
 ] + [k for k in UNARY] + [k for k in BINARY] + [k + "_" for k in _INPLACE_OF]))
 
 

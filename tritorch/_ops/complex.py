@@ -12,7 +12,7 @@ from ._util import wrap
 from .shape import _as_view
 
 __all__ = ["real", "imag", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg", "angle", "sgn",
-           "complex", "polar", "is_complex"]
+           "complex", "polar", "is_complex", "vdot", "isreal"]
 
 
 def _cpu_only(name, x):
@@ -20,6 +20,15 @@ def _cpu_only(name, x):
     if x._device.type != "cpu":
         raise RuntimeError(f"{name}: complex tensors are CPU-only in tritorch (got a {x.dtype.name} tensor on "
                            f"{x.device}); move it with .cpu() first")
+
+
+def refuse_complex(kernel, *tensors):
+    """PyTorch's NotImplementedError for an op without a complex kernel (norms, pools, interpolation...):
+    tritorch raises it too rather than run real-number code on complex data."""
+    for t in tensors:
+        d = getattr(t, "dtype", None)
+        if d is not None and getattr(d, "is_complex", False):
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.SCALAR_TYPE_NAMES[d.name]}'")
 
 
 class _Part(Function):
@@ -182,6 +191,23 @@ def complex(real, imag, *, out=None):
     if out is not None:
         return out.copy_(result)
     return result
+
+
+def isreal(input):
+    """Elementwise: the imaginary part is 0 (always True for real tensors); bool."""
+    if not input.dtype.is_complex:
+        from .creation import ones_like
+        return ones_like(input, dtype=_dtype.bool_)
+    return imag(input) == 0
+
+
+def vdot(input, other, *, out=None):
+    """sum(conj(input) * other) of two 1-D tensors (dot() does not conjugate; vdot does)."""
+    if input.dim() != 1 or other.dim() != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors")
+    from .linalg import dot
+    result = dot(conj(input), other)
+    return result if out is None else out.copy_(result)
 
 
 def polar(abs, angle, *, out=None):

@@ -51,6 +51,11 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Pairwise p-norm distances between the rows of x1 (*, P, M) and x2 (*, R, M) -> (*, P, R)."""
+    for name, x in (("X1", x1), ("X2", x2)):
+        if not x.dtype.is_floating_point:
+            from .. import _dtype
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{_dtype.SCALAR_TYPE_NAMES[x.dtype.name]}")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)

@@ -130,6 +130,8 @@ class Einsum(Function):
     @staticmethod
     def backward(ctx, g):
         ops = ctx.saved_tensors
+        if g.dtype.is_complex:  # d/d op_i of the product is the others: their conj for complex
+            ops = [o.conj() for o in ops]
         lhs, out = ctx.equation.split("->")
         terms = lhs.split(",")
         grads = [None]

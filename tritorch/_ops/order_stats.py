@@ -91,6 +91,7 @@ def mode(input, dim=-1, keepdim=False):
     """(values, indices): the most frequent value along dim (the smallest among equally frequent
     ones) and the index of its last occurrence, as PyTorch's CPU kernel. Counted on the host (one
     copy back on cuda); values carry the gradient through gather."""
+    _refuse_complex("mode_cpu", input)
     if input.dim() == 0:
         return return_mode(input.clone(), input.new_zeros((), dtype=None).long())
     axis = input._dim(dim)

@@ -263,6 +263,8 @@ class LogSumExp(Function):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         axes, keepdim = ctx.meta
+        if x.dtype.is_complex:
+            x, out = x.conj(), out.conj()
         return _expand_back(g, x.shape, axes, keepdim) * (x - _expand_back(out, x.shape, axes, keepdim)).exp(), \
             None, None
 

@@ -43,25 +43,37 @@ class ErfInv(Function):
         return g * (math.sqrt(math.pi) / 2) * (y * y).exp()
 
 
+def _no_complex(kernel, *xs):
+    """PyTorch has no complex kernel for these: its error, never the formula applied to complex numbers."""
+    for x in xs:
+        if getattr(getattr(x, "dtype", None), "is_complex", False):
+            from .. import _dtype
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.SCALAR_TYPE_NAMES[x.dtype.name]}'")
+
+
 def erfinv(input):
     """Inverse error function on (-1, 1); +-inf at +-1, NaN outside."""
+    _no_complex("erfinv_vml_cpu", input)
     x = input if input.dtype.is_floating_point else input.float()
     return ErfInv.apply(x)
 
 
 def erfc(input):
     """1 - erf(x)."""
+    _no_complex("erfc_vml_cpu", input)
     return 1 - input.erf()
 
 
 def logit(input, eps=None):
     """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
+    _no_complex("logit_cpu", input)
     p = input if eps is None else input.clamp(eps, 1 - eps)
     return (p / (1 - p)).log()
 
 
 def xlogy(input, other):
     """input * log(other), 0 where input == 0 (unless other is NaN)."""
+    _no_complex("xlogy_cpu", input, other)
     from .creation import tensor
     from .elementwise import where
     if not hasattr(input, "log"):

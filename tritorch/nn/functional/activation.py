@@ -7,6 +7,7 @@ from ...autograd import grad_mode
 from ...autograd.function import Function
 from ..._ops._util import wrap
 from ..._ops.inplace import apply_inplace, snapshot
+from ..._ops.complex import refuse_complex
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "mish",
            "softplus", "tanh", "sigmoid", "hardtanh", "hardtanh_", "softmax", "log_softmax", "logsigmoid",
@@ -107,6 +108,7 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """x * sigmoid(x)."""
+    refuse_complex("silu", input)
     return _maybe_inplace(lambda x: x * x.sigmoid(), input, inplace)
 
 

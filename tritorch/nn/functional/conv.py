@@ -25,6 +25,8 @@ class Conv2d(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
+        if g.dtype.is_complex:  # a bilinear op: each input's gradient pairs g with the other's conj
+            x, w = x.conj(), w.conj()
         gx = ConvInputGrad.apply(g, w, ctx.geo, tuple(x.shape[2:])) if ctx.needs_input_grad[0] else None
         gw = ConvWeightGrad.apply(g, x, ctx.geo, tuple(w.shape)) if ctx.needs_input_grad[1] else None
         gb = g.sum((0, 2, 3)) if ctx.has_bias and ctx.needs_input_grad[2] else None
@@ -44,6 +46,8 @@ class ConvInputGrad(Function):
     @staticmethod
     def backward(ctx, gy):
         g, w = ctx.saved_tensors
+        if gy.dtype.is_complex:
+            g, w = g.conj(), w.conj()
         gg = Conv2d.apply(gy, w, None, ctx.geo) if ctx.needs_input_grad[0] else None
         gw = ConvWeightGrad.apply(g, gy, ctx.geo, tuple(w.shape)) if ctx.needs_input_grad[1] else None
         return gg, gw, None, None
@@ -62,6 +66,8 @@ class ConvWeightGrad(Function):
     @staticmethod
     def backward(ctx, ga):
         g, x = ctx.saved_tensors
+        if ga.dtype.is_complex:
+            g, x = g.conj(), x.conj()
         gg = Conv2d.apply(x, ga, None, ctx.geo) if ctx.needs_input_grad[0] else None
         gx = ConvInputGrad.apply(g, ga, ctx.geo, tuple(x.shape[2:])) if ctx.needs_input_grad[1] else None
         return gg, gx, None, None

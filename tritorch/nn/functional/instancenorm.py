@@ -1,6 +1,7 @@
 """instance_norm: normalise each (sample, channel) plane of (N, C, *) over its spatial dims."""
 import tritorch
 from ...autograd import grad_mode
+from ..._ops.complex import refuse_complex
 
 __all__ = ["instance_norm"]
 
@@ -14,6 +15,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     per-plane mean and unbiased variance (PyTorch's rule); False normalises with the running
     statistics. weight/bias (C,) scale and shift per channel. Output: input's shape and dtype.
     """
+    refuse_complex("batch_norm", input)
     if input.dim() < 3:
         raise ValueError(f"Expected 2D (unbatched) or 3D (batched) input to instance_norm, but got input of size: "
                          f"{list(input.shape)}")

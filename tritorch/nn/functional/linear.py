@@ -56,6 +56,8 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, g):
         x, w, b = ctx.saved_tensors
+        if g.dtype.is_complex:  # gx = g conj(w), gw = g^T conj(x)
+            x, w = x.conj(), w.conj()
         if ctx.activation != "none":
             z = x @ w.mT if b is None else x @ w.mT + b
             g = g * _activation_grad(z, ctx.activation)

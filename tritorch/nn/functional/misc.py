@@ -3,6 +3,7 @@ import tritorch
 from ...autograd.function import Function
 from ..._ops._util import wrap
 from ..._ops.inplace import apply_inplace, snapshot
+from ..._ops.complex import refuse_complex
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "pad", "normalize", "cosine_similarity", "pairwise_distance",
            "one_hot"]
@@ -151,6 +152,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along dim, broadcasting x1 and x2."""
+    refuse_complex("cosine_similarity", x1, x2)
     n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
     n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

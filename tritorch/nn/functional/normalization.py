@@ -4,6 +4,7 @@ from ...autograd import grad_mode
 from ...autograd.function import Function
 from ...amp.autocast import autocast_args
 from ..._ops._util import common_device, data_on, wrap
+from ..._ops.complex import refuse_complex
 
 __all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm"]
 
@@ -118,6 +119,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the trailing `normalized_shape` dims (biased variance).
 
     input: (*, *normalized_shape); weight, bias: normalized_shape or None. Output: input's shape/dtype."""
+    refuse_complex("LayerNormKernelImpl", input)
     input, weight, bias = autocast_args("layer_norm", input, weight, bias)
     nd = _check_normalized(input, normalized_shape, [("weight", weight), ("bias", bias)])
     return LayerNorm.apply(input, weight, bias, nd, eps)
@@ -125,6 +127,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean(x^2) + eps) * weight over the trailing dims; eps None: finfo(input.dtype).eps."""
+    refuse_complex("rms_norm", input)
     input, weight = autocast_args("rms_norm", input, weight)
     nd = _check_normalized(input, normalized_shape, [("weight", weight)])
     if eps is None:
@@ -137,6 +140,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each of num_groups channel groups of (N, C, *) over its channels and spatial dims,
     then scale/shift per channel by weight/bias (C,)."""
+    refuse_complex("GroupNormKernelImpl", input)
     input, weight, bias = autocast_args("group_norm", input, weight, bias)
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
@@ -161,6 +165,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     training: normalise with the batch statistics and, when given, update running_mean/running_var
     in place (running = (1 - momentum) * running + momentum * batch, unbiased batch variance);
     otherwise normalise with the running statistics."""
+    refuse_complex("batch_norm", input)
     if input.dim() < 2:
         raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
     c = input.shape[1]

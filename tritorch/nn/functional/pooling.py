@@ -8,6 +8,7 @@ matrices, composed from Tensor ops.
 import tritorch
 from ...autograd.function import Function
 from ..._ops._util import wrap
+from ..._ops.complex import refuse_complex
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
            "max_pool2d_with_indices", "max_pool1d_with_indices"]
@@ -127,6 +128,7 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """2-D max pooling of (N, C, H, W) or (C, H, W); with return_indices also the argmax indices."""
+    refuse_complex("max_pool2d", input)
     values, idx = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (values, idx) if return_indices else values
 
@@ -159,6 +161,7 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """1-D max pooling of (N, C, L) or (C, L)."""
+    refuse_complex("max_pool1d_impl", input)
     values, idx = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (values, idx) if return_indices else values
 
@@ -166,6 +169,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """2-D average pooling of (N, C, H, W) or (C, H, W), PyTorch's divisor rules."""
+    refuse_complex("avg_pool2d", input)
     if _batched(input, 2, "avg_pool2d"):
         return avg_pool2d(input.unsqueeze(0), kernel_size, stride, padding, ceil_mode, count_include_pad,
                           divisor_override).squeeze(0)
@@ -180,6 +184,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-D average pooling of (N, C, L) or (C, L)."""
+    refuse_complex("avg_pool2d", input)
     _batched(input, 1, "avg_pool1d")
     stride = None if stride is None or stride == [] or stride == () else (1, _one(stride))
     return avg_pool2d(input.unsqueeze(-2), (1, _one(kernel_size)), stride, (0, _one(padding)), ceil_mode,
@@ -201,6 +206,7 @@ def _averaging_matrix(size, out, like):
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling of (N, C, H, W) or (C, H, W) to output_size (int or (h, w); None keeps the
     input size), with PyTorch's window bounds floor(i H / h) .. ceil((i + 1) H / h)."""
+    refuse_complex("adaptive_avg_pool2d", input)
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
     oh, ow = _pair(output_size)
@@ -216,4 +222,5 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_avg_pool1d(input, output_size):
     """Average pooling of (N, C, L) or (C, L) to output_size."""
+    refuse_complex("adaptive_avg_pool2d", input)
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)

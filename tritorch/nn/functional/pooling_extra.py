@@ -7,6 +7,7 @@ import numpy as np
 import tritorch
 from .misc import pad as _pad
 from .pooling import max_pool2d
+from ..._ops.complex import refuse_complex
 
 __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "max_pool3d"]
 
@@ -19,6 +20,7 @@ def _bounds(size, out):
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows floor(i H / h) .. ceil((i + 1) H / h) of (N, C, H, W) or
     (C, H, W); with return_indices, also the flat index (into H * W) of each maximum."""
+    refuse_complex("adaptive_max_pool2d", input)
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
@@ -43,6 +45,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """adaptive_max_pool2d over (N, C, L) or (C, L)."""
+    refuse_complex("adaptive_max_pool2d", input)
     if input.dim() not in (2, 3):
         raise RuntimeError(f"adaptive_max_pool1d(): Expected 2D or 3D tensor, but got: {list(input.shape)}")
     size = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
@@ -58,6 +61,7 @@ def _triple(v):
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """3-D max pooling of (N, C, D, H, W) or (C, D, H, W): max_pool2d over (H, W) for each depth, then
     the max over each depth window. return_indices is not implemented."""
+    refuse_complex("max_pool3d", input)
     if return_indices:
         raise NotImplementedError("max_pool3d(return_indices=True) is not implemented in tritorch")
     if input.dim() == 4:

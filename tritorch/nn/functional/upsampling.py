@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 import tritorch
+from ..._ops.complex import refuse_complex
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
@@ -130,6 +131,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     modes only, default False) maps the corner pixels onto each other. Output dtype = input dtype.
     antialias=True is not implemented (it raises).
     """
+    refuse_complex("compute_indices_weights_nearest", input)
     if mode not in _MODES:
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the modes: nearest | "
