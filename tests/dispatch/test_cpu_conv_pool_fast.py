@@ -142,3 +142,15 @@ def test_conv2d_input_grad_infinite_weight_as_torch(rng):
     assert np.array_equal(np.isnan(gx), np.isnan(ref)) and np.array_equal(np.isinf(gx), np.isinf(ref))
     fin = np.isfinite(ref)
     np.testing.assert_allclose(gx[fin], ref[fin], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("stride, padding", [((1, 1), ((1, 1), (2, 0))), ((2, 1), ((1, 0), (0, 1))), ((1, 1), ((0, 0), (0, 0)))])
+def test_conv2d_gradients_are_contiguous_arrays_of_the_input_dtype(rng, stride, padding):
+    for dt in (np.float32, np.float16, np.float64):
+        x = rng.standard_normal((2, 3, 9, 20)).astype(dt)
+        w = rng.standard_normal((4, 3, 3, 3)).astype(dt)
+        g = np.ones(cpu_conv.conv2d(x, w, None, stride, padding, (1, 1), 1).shape, dt)
+        gx = cpu_conv.conv2d_input_grad(g, w, (9, 20), stride, padding, (1, 1), 1)
+        gw = cpu_conv.conv2d_weight_grad(g, x, w.shape, stride, padding, (1, 1), 1)
+        for a, shape in ((gx, x.shape), (gw, w.shape)):
+            assert a.shape == shape and a.dtype == dt and a.flags.c_contiguous

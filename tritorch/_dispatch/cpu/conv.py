@@ -112,7 +112,7 @@ def conv2d_input_grad(g, w, input_hw, stride, padding, dilation, groups):
         gx = _col2im_taps(gf, wt, geo, stride, dilation)
     if (hp, wp) != (h, wd):
         gx = gx[:, :, pt:pt + h, pl:pl + wd]
-    return gx.astype(g.dtype, copy=False)
+    return gx.astype(g.dtype, order="C", copy=False)  # the crop of the padded planes: one contiguous copy
 
 
 def _col2im_taps(gf, wt, geo, stride, dilation):
@@ -177,4 +177,4 @@ def conv2d_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
         hi = min(n, lo + cols.step)
         # (nb, groups, K, O/groups) per-sample products (BLAS reads the transposed view as is), summed
         gwt += np.matmul(cols.get(lo, hi), gg[lo:hi].transpose(0, 1, 3, 2)).sum(axis=0)
-    return gwt.transpose(0, 2, 1).reshape(weight_shape).astype(g.dtype)
+    return gwt.transpose(0, 2, 1).reshape(weight_shape).astype(g.dtype, order="C")
