@@ -150,3 +150,35 @@ def test_item_tolist_bool_and_casts():
             ours = got
         else:
             assert repr(ours).replace("tritorch.", "") == repr(got).replace("torch.", "")
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.1)), ("Adam", dict(lr=0.1, amsgrad=True)),
+    ("AdamW", dict(lr=0.1)), ("RMSprop", dict(lr=0.01, centered=True)), ("Adagrad", dict(lr=0.1)),
+    ("Adamax", dict(lr=0.1)), ("NAdam", dict(lr=0.1)), ("RAdam", dict(lr=0.1)), ("Adadelta", dict(lr=1.0)),
+    ("Rprop", dict(lr=0.1)), ("LBFGS", dict(lr=0.1)),
+])
+def test_optimizers_update_complex_parameters_as_pytorch(name, kwargs, rng):
+    """PyTorch's optimizers treat a complex parameter as its real and imaginary parts (view_as_real)."""
+    a = _c(rng, 5)
+    target = _c(rng, 5)
+    results = []
+    for lib in (tritorch, torch):
+        p = lib.tensor(a, requires_grad=True)
+        opt = getattr(lib.optim, name)([p], **kwargs)
+
+        def closure():
+            opt.zero_grad()
+            loss = (p - lib.tensor(target)).abs().square().sum() + (p * (1 + 2j)).real.sum()
+            loss.backward()
+            return loss
+        for _ in range(4):
+            opt.step(closure)
+        results.append((_host(p), {k: _host(v) for k, v in opt.state[p].items() if isinstance(v, lib.Tensor) and v.dim()}))
+    (ours, our_state), (theirs, their_state) = results
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    if name != "LBFGS":
+        assert our_state.keys() == their_state.keys()
+        for k in our_state:
+            assert our_state[k].dtype == their_state[k].dtype, k
+            np.testing.assert_allclose(our_state[k], their_state[k], rtol=1e-5, atol=1e-6)

@@ -129,13 +129,18 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _gather_flat_grad(self):
-        return cat([p.new_zeros(p.numel()) if p.grad is None else p.grad.to_dense().reshape(-1) for p in self._params], 0)
+        from .._complex_views import view_as_real
+        views = [p.new_zeros(p.numel()) if p.grad is None else p.grad.to_dense().reshape(-1) for p in self._params]
+        # complex parameters take part as their real and imaginary parts, as in PyTorch
+        return cat([view_as_real(v).reshape(-1) if v.dtype.is_complex else v for v in views], 0)
 
     def _add_grad(self, step_size, update):
+        from .._complex_views import view_as_real
         offset = 0
         for p in self._params:
-            n = p.numel()
-            p.add_(update[offset:offset + n].view_as(p), alpha=step_size)
+            target = view_as_real(p) if p.dtype.is_complex else p
+            n = target.numel()
+            target.add_(update[offset:offset + n].view_as(target), alpha=step_size)
             p._vc[0] += 1
             offset += n
 

@@ -184,6 +184,9 @@ class Optimizer:
                     if sparse and self._sparse_grads is not True:
                         raise RuntimeError(self._sparse_grads or f"{type(self).__name__} does not support sparse "
                                            "gradients")
+                    if p.dtype.is_complex:
+                        self._update_complex(p, group)
+                        continue
                     state = self.state.get(p)
                     if state is None:
                         state = self._init_state(p, group)
@@ -192,6 +195,25 @@ class Optimizer:
                         self.state[p] = state
                     p._vc[0] += 1                            # the parameter changed in place
         return loss
+
+    def _update_complex(self, p, group):
+        """A complex parameter is updated as its real view (..., 2), each real and imaginary part on its own,
+        as PyTorch's optimizers do (Adam's second moment is then re^2 and im^2, not the complex g * g). Its
+        state is kept complex, as PyTorch's state_dict holds it."""
+        from .._complex_views import view_as_complex, view_as_real
+        rp = view_as_real(p)
+        rp.grad = view_as_real(p.grad)
+        state = self.state.get(p)
+        if state is None:
+            state = self._init_state(rp, group)
+        else:
+            state = {k: view_as_real(v) if isinstance(v, Tensor) and v.dtype.is_complex else v
+                     for k, v in state.items()}
+        self._update(rp, state, group)
+        if state:
+            self.state[p] = {k: view_as_complex(v.contiguous()) if isinstance(v, Tensor) and tuple(v.shape) == tuple(
+                rp.shape) and v.dtype is rp.dtype else v for k, v in state.items()}
+        p._vc[0] += 1
 
     # True where _update_sparse handles sparse COO gradients; else the error message (None: the default one)
     _sparse_grads = None
