@@ -24,12 +24,14 @@ def max_pool2d_2x2(x, ceil_mode):
     values = np.maximum(top, bottom)
     if np.isnan(values).any():
         return None
-    right_top, right_bottom = np.greater(b, a), np.greater(e, d)
-    lower = np.greater(bottom, top)
-    # offset of the winner in its window: w * lower + (right_bottom if lower else right_top)
-    col = np.where(lower, right_bottom, right_top).astype(np.int64)
-    index = np.multiply(lower, w, dtype=np.int64)
-    index += col
-    base = (np.arange(ho, dtype=np.int64) * (2 * w))[:, None] + np.arange(0, 2 * wo, 2, dtype=np.int64)
-    index += base
+    right_top, right_bottom = np.greater(b, a).view(np.uint8), np.greater(e, d).view(np.uint8)
+    lower = np.greater(bottom, top).view(np.uint8)
+    # the winner's tap number 2 * lower + (right_bottom if lower else right_top), by bit operations
+    # (np.where on bool arrays is ~20x slower), then its offset in the window by a lookup table
+    code = np.bitwise_xor(right_top, right_bottom)
+    code &= lower
+    code ^= right_top
+    code |= lower << 1
+    index = np.array([0, 1, w, w + 1], np.int64).take(code)
+    index += (np.arange(ho, dtype=np.int64) * (2 * w))[:, None] + np.arange(0, 2 * wo, 2, dtype=np.int64)
     return values, index
