@@ -160,8 +160,9 @@ def test_item_tolist_bool_and_casts():
 ])
 def test_optimizers_update_complex_parameters_as_pytorch(name, kwargs, rng):
     """PyTorch's optimizers treat a complex parameter as its real and imaginary parts (view_as_real)."""
-    a = _c(rng, 5)
-    target = _c(rng, 5)
+    # LBFGS in float32 drifts from PyTorch's by 1e-3 after a few steps on real parameters too: compare in 128
+    cdt = np.complex128 if name == "LBFGS" else np.complex64
+    a, target = _c(rng, 5, dtype=cdt), _c(rng, 5, dtype=cdt)
     results = []
     for lib in (tritorch, torch):
         p = lib.tensor(a, requires_grad=True)
