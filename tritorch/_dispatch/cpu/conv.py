@@ -147,7 +147,10 @@ def _col2im_pitched(gf, wt, geo, dilation):
     step = _chunk(n, groups * (cg * kh * kw + og) * run * item)
     gpad = np.zeros((step, groups, og, ho, wp), gf.dtype)  # columns Wo.. stay zero
     gbuf = np.empty(step * groups * kh * kw * cg * run, gf.dtype)
-    flat = np.zeros(n * groups * cg * plane + (kw - 1) * dw, gf.dtype)  # + the last run's spill-over
+    spill = (kw - 1) * dw  # past its plane's end, the run of the last tap (all zero columns)
+    flat = np.zeros(n * groups * cg * plane + spill, gf.dtype)
+    planes = as_strided(flat, (n, groups, cg, plane + spill), (groups * cg * plane * item, cg * plane * item,
+                                                               plane * item, item))
     g5 = gf.reshape(n, groups, og, ho, wo)
     for lo in range(0, n, step):
         nb = min(n, lo + step) - lo
@@ -155,12 +158,10 @@ def _col2im_pitched(gf, wt, geo, dilation):
         gcols = gbuf[:nb * groups * kh * kw * cg * run].reshape(nb, groups, kh * kw * cg, run)
         np.matmul(wt, gpad[:nb].reshape(nb, groups, og, run), out=gcols)
         gcols = gcols.reshape(nb, groups, kh * kw, cg, run)
-        base = lo * groups * cg * plane
         for i in range(kh):
             for j in range(kw):
-                acc = as_strided(flat[base + i * dh * wp + j * dw:], (nb, groups, cg, run),
-                                 (groups * cg * plane * item, cg * plane * item, plane * item, item))
-                acc += gcols[:, :, i * kw + j]
+                off = i * dh * wp + j * dw
+                planes[lo:lo + nb, :, :, off:off + run] += gcols[:, :, i * kw + j]
     return flat[:n * groups * cg * plane].reshape(n, groups * cg, hp, wp)
 
 
