@@ -21,7 +21,7 @@ def _masked(input, mask_shape, p, inplace):
         if p == 1.0:
             return x * 0.0
         mask = tritorch.empty(mask_shape, dtype=x.dtype, device=x.device).bernoulli_(1.0 - p)
-        return x * mask * (1.0 / (1.0 - p))
+        return x * (mask * (1.0 / (1.0 - p)))  # the mask needs no gradient: one product to differentiate
     return apply_inplace(input, fn(snapshot(input))) if inplace else fn(input)
 
 
