@@ -220,3 +220,38 @@ def test_randn_complex_has_unit_variance():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert abs(float(z.real.var()) - 0.5) < 0.05
+
+
+def test_gradcheck_checks_complex_gradients():
+    x = T.tensor([1 + 2j, 3j, -0.5 + 0.2j], dtype=T.complex128, requires_grad=True)
+    y = T.tensor([0.3, -1.2, 2.0], dtype=T.float64, requires_grad=True)
+    assert T.autograd.gradcheck(lambda a, b: (a * a * b).exp() / (a + 2), (x, y))
+    assert T.autograd.gradcheck(lambda a: T.fft.irfft(a, 5), (x,))
+
+    class NoConj(T.autograd.Function):   # d(a^2) without the conjugate: gradcheck must catch it
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            a, = ctx.saved_tensors
+            return 2 * g * a
+    assert not T.autograd.gradcheck(NoConj.apply, (x,), raise_exception=False)
+
+
+def test_helpers_know_complex():
+    assert T.finfo(T.complex64).eps == T.finfo(T.float32).eps and T.finfo(T.complex128).dtype == "float64"
+    assert T.ones(1, dtype=T.complex128).type() == "torch.ComplexDoubleTensor"
+    z = T.tensor([1 + 2j, 3 - 4j])
+    T.testing.assert_close(z, z + 1e-9)
+    with pytest.raises(AssertionError, match="not close"):
+        T.testing.assert_close(z, z + 1e-3j)          # an imaginary-only difference is a difference
+    u = T.empty(1000, dtype=T.complex64).uniform_(-1, 1)
+    assert float(u.imag.abs().max()) > 0.5 and float(u.real.abs().max()) <= 1
+    assert abs(float(T.empty(20000, dtype=T.complex64).normal_().imag.var()) - 0.5) < 0.05
+    line = T.linspace(0, 1 + 1j, 3)
+    assert line.dtype is T.complex64 and line.tolist() == [0j, 0.5 + 0.5j, 1 + 1j]
+    m = T.testing.make_tensor(50, dtype=T.complex64, device="cpu")
+    assert float(m.imag.abs().max()) > 0

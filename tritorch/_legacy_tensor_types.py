@@ -19,6 +19,7 @@ from . import _dtype
 _STEMS = {"Float": "float32", "Double": "float64", "Half": "float16", "BFloat16": "bfloat16", "Long": "int64",
           "Int": "int32", "Short": "int16", "Char": "int8", "Byte": "uint8", "Bool": "bool"}
 _STEM_OF = {v: k for k, v in _STEMS.items()}
+_STEM_OF.update({"complex64": "ComplexFloat", "complex128": "ComplexDouble"})  # type() strings only (no classes)
 
 
 class tensortype(type):

@@ -13,6 +13,7 @@ class finfo:
 
     def __init__(self, type=None):
         d = _dtype.get_default_dtype() if type is None else _dtype.to_dtype(type)
+        d = d.to_real()  # complex64 -> float32's limits, as PyTorch
         if not d.is_floating_point:
             raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             f"'{type}'")
@@ -32,7 +33,7 @@ class iinfo:
 
     def __init__(self, type):
         d = _dtype.to_dtype(type)
-        if d.is_floating_point:
+        if d._inexact:
             raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to handle '{type}'")
         info = np.iinfo(np.uint8) if d is _dtype.bool_ else np.iinfo(d.np)
         self.bits, self.min, self.max, self.dtype = int(info.bits), int(info.min), int(info.max), d.name

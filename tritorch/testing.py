@@ -14,7 +14,7 @@ __all__ = ["assert_close", "assert_allclose", "make_tensor"]
 
 # dtype name -> (rtol, atol), PyTorch's defaults
 _TOLERANCES = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5),
-               "float64": (1e-7, 1e-7)}
+               "float64": (1e-7, 1e-7), "complex64": (1.3e-6, 1e-5), "complex128": (1e-7, 1e-7)}
 
 
 def _tolerances(dtype, rtol, atol):
@@ -42,8 +42,9 @@ def _compare_tensors(a, e, rtol, atol, equal_nan, check_device, check_dtype, msg
             _fail(msg, f"The values for attribute '{attr}' do not match: {getattr(a, attr)} != "
                        f"{getattr(e, attr)}.", path)
     rtol, atol = _tolerances(_dtype.promote_types(a.dtype, e.dtype), rtol, atol)
-    x = a.detach().cpu().to(_dtype.float64).numpy()
-    y = e.detach().cpu().to(_dtype.float64).numpy()
+    wide = _dtype.complex128 if a.dtype.is_complex or e.dtype.is_complex else _dtype.float64  # never drop imag
+    x = a.detach().cpu().to(wide).numpy()
+    y = e.detach().cpu().to(wide).numpy()
     diff = np.abs(x - y)
     with np.errstate(invalid="ignore", divide="ignore"):
         close = diff <= atol + rtol * np.abs(y)
@@ -57,7 +58,7 @@ def _compare_tensors(a, e, rtol, atol, equal_nan, check_device, check_dtype, msg
     exact = rtol == 0 and atol == 0
     diff, rel = np.where(np.isnan(diff), np.inf, diff), np.where(np.isnan(rel), np.inf, rel)
     ia, ir = np.unravel_index(np.argmax(diff), diff.shape), np.unravel_index(np.argmax(rel), rel.shape)
-    integral = not (a.dtype.is_floating_point or e.dtype.is_floating_point)
+    integral = not (a.dtype._inexact or e.dtype._inexact)
     absval = int(diff[ia]) if integral else float(diff[ia])
     text = (f"Tensor-likes are not {'equal' if exact else 'close'}!\n\nMismatched elements: {bad} / {close.size} "
             f"({100.0 * bad / close.size:.1f}%)\nGreatest absolute difference: {absval} at index {tuple(map(int, ia))}"
@@ -128,11 +129,15 @@ def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad=False,
     high = 9 if high is None else high
     if dtype is _dtype.bool_:
         t = randint(0, 2, shape, device=device).to(dtype)
+    elif dtype.is_complex:  # real and imaginary parts each uniform in [low, high)
+        part = dtype.to_real()
+        t = make_tensor(*shape, dtype=part, device=device, low=low, high=high).to(dtype) + 1j * make_tensor(
+            *shape, dtype=part, device=device, low=low, high=high)
     elif not dtype.is_floating_point:
         lo = max(int(math.ceil(low)), 0) if dtype is _dtype.uint8 else int(math.ceil(low))
         t = randint(lo, int(math.ceil(high)), shape, dtype=dtype, device=device)
     else:
         t = (rand(shape, dtype=_dtype.float64, device=device) * (high - low) + low).to(dtype)
     if exclude_zero:
-        t = t.masked_fill(t == 0, 1 if not dtype.is_floating_point else _TOLERANCES.get(dtype.name, (0, 1e-3))[1] * 10)
+        t = t.masked_fill(t == 0, 1 if not dtype._inexact else _TOLERANCES.get(dtype.name, (0, 1e-3))[1] * 10)
     return t.requires_grad_(requires_grad) if requires_grad else t

@@ -94,6 +94,10 @@ def _random_fill(draw):
 
 def _uniform(self, gen, low=0.0, high=1.0):
     from .creation import rand
+    if self.dtype.is_complex:  # real and imaginary parts each uniform in [low, high), as PyTorch
+        part = dict(dtype=self.dtype.to_real(), device=self.device, generator=gen)
+        return (rand(self.shape, **part) * (high - low) + low).to(self.dtype) + 1j * (
+            rand(self.shape, **part) * (high - low) + low)
     return rand(self.shape, generator=gen, dtype=float_dtype_of(self), device=self.device) * (high - low) + low
 
 
@@ -101,6 +105,8 @@ def _normal(self, gen, mean=0.0, std=1.0):
     from .creation import randn
     if not std >= 0:  # a negative std flipped the samples' sign
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    if self.dtype.is_complex:  # randn's complex normal: each part N(0, 1/2)
+        return randn(self.shape, generator=gen, dtype=self.dtype, device=self.device) * std + mean
     return randn(self.shape, generator=gen, dtype=float_dtype_of(self), device=self.device) * std + mean
 
 

@@ -249,7 +249,16 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
         raise TypeError(f"linspace(): argument 'steps' (position 3) must be int, not {type(steps).__name__}")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    if dtype is None and any(isinstance(v, complex) for v in (start, end)):
+        dtype = _dtype.get_default_dtype().to_complex()  # complex ends: a complex line, as PyTorch
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    if dtype.is_complex:
+        from .complex import complex as _complex
+        start, end = complex(start), complex(end)
+        part = dtype.to_real()
+        out = _complex(linspace(start.real, end.real, steps, dtype=part, device=device),
+                       linspace(start.imag, end.imag, steps, dtype=part, device=device))
+        return out.requires_grad_(requires_grad) if requires_grad else out
     return _make(lambda b, d: b.linspace(start, end, steps, d), dtype, device, requires_grad)
 
 

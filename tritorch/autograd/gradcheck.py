@@ -1,4 +1,8 @@
-"""gradcheck: compare analytical gradients with central finite differences (float64)."""
+"""gradcheck: compare analytical gradients with central finite differences (float64 / complex128).
+
+Complex inputs and outputs follow PyTorch's convention: the outputs are reduced to the real scalar
+L = Re(sum(output * w)) with fixed random (complex) weights w, and the gradient of a complex input is
+compared with dL/d(real part) + i dL/d(imaginary part) from finite differences."""
 import numpy as np
 
 
@@ -13,12 +17,16 @@ def _numerical(fn, inputs, i, eps):
     jac = []
     for k in range(flat.size):
         orig = flat[k]
-        flat[k] = orig + eps
-        plus = fn()
-        flat[k] = orig - eps
-        minus = fn()
-        flat[k] = orig
-        jac.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+        row = None
+        for unit in ((1, 1j) if np.iscomplexobj(flat) else (1,)):
+            flat[k] = orig + eps * unit
+            plus = fn()
+            flat[k] = orig - eps * unit
+            minus = fn()
+            flat[k] = orig
+            part = [unit * (p - m) / (2 * eps) for p, m in zip(plus, minus)]
+            row = part if row is None else [a + b for a, b in zip(row, part)]
+        jac.append(row)
     return jac
 
 
@@ -34,7 +42,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     for i in diff:
-        if inputs[i].dtype.name != "float64":
+        if inputs[i].dtype.name not in ("float64", "complex128"):
             import warnings
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point. "
                           "gradcheck may fail", stacklevel=2)
@@ -42,25 +50,29 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     outs = outs if isinstance(outs, (tuple, list)) else (outs,)
     outs = [o for o in outs if isinstance(o, Tensor) and o.requires_grad]
     rng = np.random.default_rng(0)
-    weights = [rng.standard_normal(tuple(o.shape)) for o in outs]
+    weights = [rng.standard_normal(tuple(o.shape)) + (1j * rng.standard_normal(tuple(o.shape)) if o.dtype.is_complex
+                                                      else 0) for o in outs]
 
     def weighted():
         res = func(*inputs)  # grad stays enabled: func may itself differentiate (gradgradcheck)
         res = res if isinstance(res, (tuple, list)) else (res,)
-        res = [r for r in res if isinstance(r, Tensor) and r.dtype.is_floating_point]
-        return [float((r.detach().numpy().astype(np.float64) * w).sum()) for r, w in zip(res, weights)]
+        res = [r for r in res if isinstance(r, Tensor) and r.dtype._inexact]
+        return [float(np.real((r.detach().numpy().astype(np.complex128 if r.dtype.is_complex else np.float64) * w
+                               ).sum())) for r, w in zip(res, weights)]
 
     from .._ops import tensor as _tensor
     total = None
     for o, w in zip(outs, weights):
-        term = (o * _tensor(w, dtype=o.dtype)).sum()
+        term = o * _tensor(w, dtype=o.dtype)
+        term = (term.real if term.dtype.is_complex else term).sum()
         total = term if total is None else total + term
     if total is None:
         raise GradcheckError("gradcheck expects at least one output that requires grad")
     analytical = grad(total, [inputs[i] for i in diff], allow_unused=True)
     for a, i in zip(analytical, diff):
         num = np.array(_numerical(weighted, inputs, i, eps)).sum(axis=1).reshape(tuple(inputs[i].shape))
-        ana = np.zeros(num.shape) if a is None else a.detach().numpy().astype(np.float64)
+        ana = np.zeros(num.shape) if a is None else a.detach().numpy().astype(
+            np.complex128 if a.dtype.is_complex else np.float64)
         if not np.allclose(ana, num, rtol=rtol, atol=atol):
             msg = (f"Jacobian mismatch for output 0 with respect to input {i},\nnumerical:{num}\n"
                    f"analytical:{ana}\n")
