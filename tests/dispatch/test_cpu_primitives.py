@@ -157,8 +157,19 @@ def test_erf_in_blocks_matches_one_pass():
     np.testing.assert_array_equal(erf(x), cpu_elementwise._erf32(x.reshape(-1)).reshape(-1, 1))
 
 
+@pytest.fixture(params=["numpy", "jit"])
+def norm_path(request, monkeypatch):
+    """layer_norm through norm.py's numpy forms, or through jit.py's compiled loops (the [jit] extra)."""
+    from tritorch._dispatch.cpu import jit
+    if request.param == "numpy":
+        monkeypatch.setattr(jit, "_kernels", False)
+    elif not jit.available():
+        pytest.skip("numba is not installed (pip install -e '.[jit]')")
+    return request.param
+
+
 @pytest.mark.parametrize("with_weight", [True, False])
-def test_layer_norm_backward_against_float64_autodiff_formula(rng, with_weight):
+def test_layer_norm_backward_against_float64_autodiff_formula(rng, with_weight, norm_path):
     x = (rng.standard_normal((3, 5, 4, 6)) * 3 + 1).astype(np.float32)
     w = rng.standard_normal((4, 6)).astype(np.float32) if with_weight else None
     g = rng.standard_normal(x.shape).astype(np.float32)
@@ -182,7 +193,7 @@ def test_layer_norm_backward_against_float64_autodiff_formula(rng, with_weight):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16, np.float64])
-def test_layer_norm_row_blocks_match_whole_array_formula(rng, dtype):
+def test_layer_norm_row_blocks_match_whole_array_formula(rng, dtype, norm_path):
     """Many short rows (several cache blocks, the last one partial) from a transposed, non-contiguous
     input: every block is normalised with its own rows' statistics."""
     c = 70
@@ -204,3 +215,17 @@ def test_layer_norm_row_blocks_match_whole_array_formula(rng, dtype):
     np.testing.assert_allclose(gx, ref_gx, rtol=tol, atol=tol)
     np.testing.assert_allclose(gw, (gd * xhat).sum(0), rtol=tol, atol=tol * 10)
     np.testing.assert_allclose(gb, gd.sum(0), rtol=tol, atol=tol * 10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_norm_nan_and_inf_rows_stay_in_their_rows(dtype, norm_path):
+    """A NaN or inf in one row makes that row's output NaN, as PyTorch's; the other rows are exact."""
+    x = np.arange(24, dtype=dtype).reshape(4, 6)
+    x[1, 2], x[2, 0] = np.nan, np.inf
+    y, mean, rstd = cpu_norm.layer_norm(x, 1, None, None, 1e-5)
+    assert np.isnan(y[1]).all() and np.isnan(y[2]).all()
+    for i in (0, 3):
+        ref = (x[i] - x[i].mean()) / np.sqrt(x[i].var() + 1e-5)
+        np.testing.assert_allclose(y[i], ref, rtol=1e-5)
+    gx, gw, gb = cpu_norm.layer_norm_backward(np.ones_like(x), x, np.ones(6, dtype), mean, rstd, 1, True, True)
+    assert np.isnan(gx[1]).all() and np.isfinite(gx[0]).all() and np.isnan(gw).all() and (gb == 4).all()
