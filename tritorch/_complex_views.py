@@ -17,6 +17,8 @@ __all__ = ["view_as_real", "view_as_complex", "polar", "stft", "istft"]
 
 
 class _ViewAsReal(Function):
+    _name_override = "ViewAsRealBackward0"
+
     @staticmethod
     def forward(ctx, z):
         data = z._data[..., None].view(z._data.real.dtype)  # (..., 1) complex -> (..., 2) real, same memory
@@ -28,6 +30,8 @@ class _ViewAsReal(Function):
 
 
 class _ViewAsComplex(Function):
+    _name_override = "ViewAsComplexBackward0"
+
     @staticmethod
     def forward(ctx, x):
         data = x._data.view(_dtype.to_dtype(x.dtype).to_complex().np)[..., 0]

@@ -33,6 +33,7 @@ _DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 # -- primitives: numpy on exact sizes, with their adjoints -------------------------------------
 class _C2C(Function):
     """fftn (inverse=False) or ifftn over `dims` of a complex tensor, no resizing."""
+    _name_override = "FftC2CBackward0"
 
     @staticmethod
     def forward(ctx, z, dims, norm, inverse):
@@ -48,6 +49,7 @@ class _C2C(Function):
 
 class _R2C(Function):
     """rfft of a real tensor along one dim: the n // 2 + 1 onesided bins."""
+    _name_override = "FftR2CBackward0"
 
     @staticmethod
     def forward(ctx, x, dim, norm):
@@ -65,6 +67,7 @@ class _R2C(Function):
 
 class _C2R(Function):
     """irfft of a onesided complex tensor (n // 2 + 1 bins along `dim`) to n real points."""
+    _name_override = "FftC2RBackward0"
 
     @staticmethod
     def forward(ctx, z, dim, n, norm):

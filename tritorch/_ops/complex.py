@@ -33,6 +33,7 @@ def refuse_complex(kernel, *tensors):
 
 class _Part(Function):
     """x.real / x.imag of a complex tensor: a real view sharing x's memory."""
+    _name_override = "SelectBackward0"
 
     @staticmethod
     def forward(ctx, x, which):
@@ -62,6 +63,8 @@ def imag(input):
 
 
 class _Conj(Function):
+    _name_override = "ConjBackward0"
+
     @staticmethod
     def forward(ctx, x):
         return wrap(x._b.unary("conj", x._data), x.device)
@@ -108,6 +111,8 @@ def is_complex(input):
 
 
 class _Angle(Function):
+    _name_override = "AngleBackward0"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -136,6 +141,8 @@ def angle(input):
 
 
 class _Sgn(Function):
+    _name_override = "SgnBackward0"
+
     @staticmethod
     def forward(ctx, x):
         out = wrap(x._b.unary("sgn", x._data), x.device)
@@ -161,6 +168,8 @@ def sgn(input):
 
 
 class _Complex(Function):
+    _name_override = "ComplexBackward0"
+
     @staticmethod
     def forward(ctx, re, im):
         out = re._b.unary("to_complex", re._data)

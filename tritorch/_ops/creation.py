@@ -143,6 +143,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layo
     dtype = _dtype.to_dtype(dtype)
     shape = _shape((size,), "full")
     value = fill_value.item() if is_tensor(fill_value) else fill_value
+    if isinstance(value, complex) and not dtype.is_complex:  # never the real part in silence
+        from .inplace import _check_scalar
+        _check_scalar(zeros(0, dtype=dtype), value)
     return _make(lambda b, d: b.full(shape, value, d), dtype, device, requires_grad)
 
 
