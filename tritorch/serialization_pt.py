@@ -37,7 +37,8 @@ __all__ = ["is_pt_archive", "load_pt", "save_pt", "add_safe_globals", "safe_glob
 # dtype name -> PyTorch's legacy storage class name
 _STORAGE = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
             "bfloat16": "BFloat16Storage", "int64": "LongStorage", "int32": "IntStorage", "int16": "ShortStorage",
-            "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage"}
+            "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage", "complex64": "ComplexFloatStorage",
+            "complex128": "ComplexDoubleStorage"}
 _STORAGE_DTYPE = {v: k for k, v in _STORAGE.items()}
 _user_safe = []
 

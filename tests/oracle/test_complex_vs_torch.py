@@ -183,3 +183,17 @@ def test_optimizers_update_complex_parameters_as_pytorch(name, kwargs, rng):
         for k in our_state:
             assert our_state[k].dtype == their_state[k].dtype, k
             np.testing.assert_allclose(our_state[k], their_state[k], rtol=1e-5, atol=1e-6)
+
+
+def test_pt_files_with_complex_tensors_round_trip(tmp_path):
+    """PyTorch's .pt (zip and legacy) files holding ComplexFloat/ComplexDouble storages, both ways."""
+    theirs = {"z": torch.tensor([1 + 2j, 3 - 4j]), "w": torch.tensor([[1j, 2]], dtype=torch.complex128)}
+    torch.save(theirs, tmp_path / "a.pt")
+    torch.save(theirs, tmp_path / "b.pt", _use_new_zipfile_serialization=False)
+    for name in ("a.pt", "b.pt"):
+        ours = tritorch.load(tmp_path / name)
+        assert ours["z"].dtype is tritorch.complex64 and ours["w"].dtype is tritorch.complex128
+        np.testing.assert_array_equal(ours["w"].numpy(), theirs["w"].numpy())
+    tritorch.save({"z": tritorch.tensor([[1 + 2j, 3 - 4j]]).t()}, tmp_path / "c.pt")
+    back = torch.load(tmp_path / "c.pt")
+    assert back["z"].dtype == torch.complex64 and back["z"].flatten().tolist() == [1 + 2j, 3 - 4j]
