@@ -104,3 +104,25 @@ def test_mlp_on_cuda_matches_cpu():
     np.testing.assert_allclose(loss_cuda.item(), loss.item(), rtol=1e-5)
     for g, p in zip(grads, m.parameters()):
         np.testing.assert_allclose(p.grad.cpu().numpy(), g, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [tritorch.float32, tritorch.float64, tritorch.float16])
+@pytest.mark.parametrize("x_shape", [(5, 7), (2, 3, 7), (7,), (0, 7)])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear_fused_backward_equals_the_composed_graph(dtype, x_shape, with_bias):
+    """The CPU's one-primitive backward (no create_graph) against the Tensor-op backward (create_graph)."""
+    rng = np.random.default_rng(3)
+    x0 = tritorch.tensor(rng.standard_normal(x_shape), dtype=dtype)
+    w0 = tritorch.tensor(rng.standard_normal((4, 7)), dtype=dtype)
+    b0 = tritorch.tensor(rng.standard_normal(4), dtype=dtype) if with_bias else None
+    g = tritorch.tensor(rng.standard_normal(x_shape[:-1] + (4,)), dtype=dtype)
+    results = []
+    for create_graph in (False, True):
+        leaves = [t.clone().requires_grad_() for t in (x0, w0, b0) if t is not None]
+        y = F.linear(*leaves)
+        grads = tritorch.autograd.grad([y], leaves, [g], create_graph=create_graph)
+        results.append([(gr.dtype, tuple(gr.shape), gr.detach().to(tritorch.float64).numpy()) for gr in grads])
+    tol = 5e-3 if dtype is tritorch.float16 else 1e-6
+    for (d0, s0, a0), (d1, s1, a1) in zip(*results):
+        assert d0 is d1 and s0 == s1
+        np.testing.assert_allclose(a0, a1, rtol=tol, atol=tol)

@@ -15,8 +15,9 @@ from .elementwise import _sigmoid, erf
 from .maxpool2x2 import max_pool2d_2x2
 from .reduce import softmax
 
-__all__ = ["linear", "rms_norm", "cross_entropy", "cross_entropy_backward", "conv2d", "conv2d_input_grad",
-           "conv2d_weight_grad", "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
+__all__ = ["linear", "linear_backward", "rms_norm", "cross_entropy", "cross_entropy_backward", "conv2d",
+           "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d", "max_pool2d_backward", "avg_pool2d",
+           "avg_pool2d_backward"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
 
@@ -53,6 +54,17 @@ def linear(x, w, b, activation="none"):
         z = z + _up(b)
     with np.errstate(over="ignore"):
         return np.asarray(_activate(z, activation)).astype(x.dtype, copy=False)
+
+
+def linear_backward(g, x, w, need_x, need_w, need_b):
+    """Gradients of x @ w.T + b for g (..., out): gx (x's shape and dtype), gw (w's), gb ((out,), g's
+    dtype); None where not needed."""
+    out_f, in_f = w.shape
+    g2 = _up(g).reshape(-1, out_f)
+    gx = (g2 @ _up(w)).reshape(x.shape).astype(x.dtype, copy=False) if need_x else None
+    gw = (g2.T @ _up(x).reshape(-1, in_f)).astype(w.dtype, copy=False) if need_w else None
+    gb = np.add.reduce(g2, axis=0).astype(g.dtype, copy=False) if need_b else None
+    return gx, gw, gb
 
 
 # -- normalisation ----------------------------------------------------------------------------------
