@@ -22,7 +22,8 @@ __all__ = ["stft", "istft"]
 
 
 def _describe(name, x, n_fft, hop, win, window, extra):
-    w = "None" if window is None else f"torch.{_dtype.SCALAR_TYPE_NAMES[window.dtype.name]}Tensor{{{list(window.shape)}}}"
+    w = "None" if window is None else (f"torch.{_dtype.SCALAR_TYPE_NAMES[window.dtype.name]}Tensor"
+                                       f"{{{list(window.shape)}}}")
     return f"{name}({list(x.shape)}, n_fft={n_fft}, hop_length={hop}, win_length={win}, window={w}{extra}) : "
 
 
@@ -58,10 +59,10 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
                                "require that return_complex=True in a future PyTorch release.")
         return_complex = True
     if window is None:
-        warnings.warn("A window was not provided. A rectangular window will be applied,which is known to cause spectral "
-                      "leakage. Other windows such as torch.hann_window or torch.hamming_window are recommended to reduce "
-                      "spectral leakage.To suppress this warning and use a rectangular window, explicitly set "
-                      "`window=torch.ones(n_fft, device=<device>)`.", UserWarning, stacklevel=2)
+        warnings.warn("A window was not provided. A rectangular window will be applied,which is known to cause "
+                      "spectral leakage. Other windows such as torch.hann_window or torch.hamming_window are "
+                      "recommended to reduce spectral leakage.To suppress this warning and use a rectangular window, "
+                      "explicitly set `window=torch.ones(n_fft, device=<device>)`.", UserWarning, stacklevel=2)
     x = input
     if not x.dtype._inexact:
         x = x.to(_dtype.get_default_dtype())

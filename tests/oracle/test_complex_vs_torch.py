@@ -85,7 +85,8 @@ CASES = [(op, (lambda op: lambda L, x: getattr(L, op)(x))(op), "c") for op in UN
     ("logsumexp", lambda L, a: a.logsumexp(0), "c"),
     ("vdot/H/mH", lambda L, a: L.vdot(a[0], a[1]) * a.H.sum() + a.mH.prod(), "C"),
     ("conv1d", lambda L, a, b: L.nn.functional.conv1d(a.reshape(1, 3, 4), b.reshape(2, 3, 2)), "CK"),
-    ("conv_transpose1d", lambda L, a, b: L.nn.functional.conv_transpose1d(a.reshape(1, 3, 4), b.reshape(3, 2, 2)), "CK"),
+    ("conv_transpose1d", lambda L, a, b: L.nn.functional.conv_transpose1d(a.reshape(1, 3, 4), b.reshape(3, 2, 2)),
+     "CK"),
 ]
 
 
@@ -93,7 +94,8 @@ CASES = [(op, (lambda op: lambda L, x: getattr(L, op)(x))(op), "c") for op in UN
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["64", "128"])
 def test_ops_and_gradients(name, f, kinds, dtype, rng):
     cdt = np.complex64 if dtype == np.float32 else np.complex128
-    make = {"c": lambda: _c(rng, 5, dtype=cdt), "C": lambda: _c(rng, 3, 4, dtype=cdt), "r": lambda: _r(rng, 5, dtype=dtype),
+    make = {"c": lambda: _c(rng, 5, dtype=cdt), "C": lambda: _c(rng, 3, 4, dtype=cdt),
+            "r": lambda: _r(rng, 5, dtype=dtype),
             "R": lambda: _r(rng, 5, dtype=np.float64), "P": lambda: _r(rng, 3, 2, dtype=dtype),
             "K": lambda: _c(rng, 12, dtype=cdt)}
     arrays = [make[k]() for k in kinds]
@@ -175,7 +177,8 @@ def test_optimizers_update_complex_parameters_as_pytorch(name, kwargs, rng):
             return loss
         for _ in range(4):
             opt.step(closure)
-        results.append((_host(p), {k: _host(v) for k, v in opt.state[p].items() if isinstance(v, lib.Tensor) and v.dim()}))
+        state = {k: _host(v) for k, v in opt.state[p].items() if isinstance(v, lib.Tensor) and v.dim()}
+        results.append((_host(p), state))
     (ours, our_state), (theirs, their_state) = results
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
     if name != "LBFGS":

@@ -6,6 +6,9 @@ conj() is materialised eagerly (PyTorch keeps a lazy conj bit): is_conj() is alw
 resolve_conj() returns its input. Gradients follow PyTorch's convention, the conjugate Wirtinger
 derivative: for s = f(z) and upstream gradient G, grad z = G conj(ds/dz) + conj(G) ds/dz*.
 """
+import builtins
+import cmath
+
 from .. import _dtype
 from ..autograd.function import Function
 from ._util import wrap
@@ -29,6 +32,47 @@ def refuse_complex(kernel, *tensors):
         d = getattr(t, "dtype", None)
         if d is not None and getattr(d, "is_complex", False):
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.SCALAR_TYPE_NAMES[d.name]}'")
+
+
+# ops PyTorch refuses for complex inputs: name -> (exception, message)
+_COMPLEX_REFUSED = {
+    "relu": (NotImplementedError, "clamp is not supported for complex types"),
+    "sign": (NotImplementedError, "Unlike NumPy, tritorch.sign is not intended to support complex numbers. Please use "
+                                  "tritorch.sgn instead."),
+    "floor": (NotImplementedError, "floor is not supported for complex inputs"),
+    "ceil": (NotImplementedError, "ceil is not supported for complex inputs"),
+    "trunc": (NotImplementedError, "trunc is not supported for complex inputs"),
+    "maximum": (RuntimeError, "maximum not implemented for complex tensors."),
+    "minimum": (RuntimeError, "minimum not implemented for complex tensors."),
+}
+_COMPLEX_KERNELS = {"erf": "erf_vml_cpu", "round": "round_vml_cpu", "bitwise_not": "bitwise_not_cpu",
+                    "lt": "lt_cpu", "le": "le_cpu", "gt": "gt_cpu", "ge": "ge_cpu", "floor_divide": "div_floor_cpu",
+                    "remainder": "remainder_cpu", "fmod": "fmod_cpu", "atan2": "atan2_cpu",
+                    "bitwise_and": "bitwise_and_cpu", "bitwise_or": "bitwise_or_cpu", "bitwise_xor": "bitwise_xor_cpu"}
+
+
+def refuse_complex_op(op, dtype):
+    """PyTorch's error for an op it does not define on complex numbers (never a silent real-part result)."""
+    if op in _COMPLEX_REFUSED:
+        exc, msg = _COMPLEX_REFUSED[op]
+        raise exc(msg)
+    if op in _COMPLEX_KERNELS:
+        raise NotImplementedError(f"\"{_COMPLEX_KERNELS[op]}\" not implemented for "
+                                  f"'{_dtype.SCALAR_TYPE_NAMES[dtype.name]}'")
+
+
+def conj_any(v):
+    """conj of a tensor or Python scalar (the complex gradients below are the real-case formulas on conj'd inputs)."""
+    return v.conj() if hasattr(v, "conj") else (v.conjugate() if isinstance(v, builtins.complex) else v)
+
+
+def complex_pow_grads(a, b, out, g, needs):
+    """pow's gradients for a complex result: g conj(b a^(b-1)) and g conj(a^b log a), the base taken
+    as complex (a real negative base has the principal log ln|a| + i pi, as in the forward)."""
+    ac = a.to(out.dtype) if hasattr(a, "conj") else builtins.complex(a)
+    log_a = ac.log() if hasattr(ac, "conj") else cmath.log(ac)
+    return (g * (b * ac ** (b - 1)).conj() if needs[0] else None,
+            g * (out * log_a).conj() if needs[1] else None)
 
 
 class _Part(Function):

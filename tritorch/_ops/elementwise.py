@@ -1,5 +1,4 @@
 """Elementwise ops: unary math, binary arithmetic with broadcasting, comparisons, where, clamp."""
-import builtins
 import cmath
 import math
 import warnings
@@ -9,6 +8,7 @@ from ..autograd.function import Function
 from .._dispatch import backend_for
 from ._util import (Tensor, binary_result_type, check_broadcast, common_device, data_on, float_dtype, grad_for,
                     is_tensor, meta_of, needs_graph, wrap)
+from .complex import complex_pow_grads, conj_any, refuse_complex_op
 
 # -- unary ----------------------------------------------------------------------------------
 # name -> gradient as a function of (input x, output y, grad g); None: not differentiable.
@@ -48,45 +48,13 @@ _INT_PRESERVING = {"abs", "neg", "sign", "floor", "ceil", "round", "trunc", "rel
 PREDICATES = ("isnan", "isinf", "isfinite", "logical_not", "bitwise_not")
 
 
-# ops PyTorch refuses for complex inputs: name -> (exception, message)
-_COMPLEX_REFUSED = {
-    "relu": (NotImplementedError, "clamp is not supported for complex types"),
-    "sign": (NotImplementedError, "Unlike NumPy, tritorch.sign is not intended to support complex numbers. Please use "
-                                  "tritorch.sgn instead."),
-    "floor": (NotImplementedError, "floor is not supported for complex inputs"),
-    "ceil": (NotImplementedError, "ceil is not supported for complex inputs"),
-    "trunc": (NotImplementedError, "trunc is not supported for complex inputs"),
-    "maximum": (RuntimeError, "maximum not implemented for complex tensors."),
-    "minimum": (RuntimeError, "minimum not implemented for complex tensors."),
-}
-_COMPLEX_KERNELS = {"erf": "erf_vml_cpu", "round": "round_vml_cpu", "bitwise_not": "bitwise_not_cpu",
-                    "lt": "lt_cpu", "le": "le_cpu", "gt": "gt_cpu", "ge": "ge_cpu", "floor_divide": "div_floor_cpu",
-                    "remainder": "remainder_cpu", "fmod": "fmod_cpu", "atan2": "atan2_cpu",
-                    "bitwise_and": "bitwise_and_cpu", "bitwise_or": "bitwise_or_cpu", "bitwise_xor": "bitwise_xor_cpu"}
-
-
-def refuse_complex(op, dtype):
-    """PyTorch's error for an op it does not define on complex numbers (never a silent real-part result)."""
-    if op in _COMPLEX_REFUSED:
-        exc, msg = _COMPLEX_REFUSED[op]
-        raise exc(msg)
-    if op in _COMPLEX_KERNELS:
-        raise NotImplementedError(f"\"{_COMPLEX_KERNELS[op]}\" not implemented for "
-                                  f"'{_dtype.SCALAR_TYPE_NAMES[dtype.name]}'")
-
-
-def _conj(v):
-    """conj of a tensor or Python scalar (the complex gradients below are the real-case formulas on conj'd inputs)."""
-    return v.conj() if isinstance(v, Tensor) else (v.conjugate() if isinstance(v, complex) else v)
-
-
 def unary(op, x):
     """op(x) as a new Tensor, no graph. Integer inputs compute in the default float dtype, except
     for the ops that keep integers and the predicates. Complex inputs stay complex (abs gives the real
     dtype); ops PyTorch lacks for complex raise its error."""
     dtype = x.dtype
     if dtype.is_complex:
-        refuse_complex(op, dtype)
+        refuse_complex_op(op, dtype)
     if op == "neg" and dtype is _dtype.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                            "invert a mask, use the `~` or `logical_not()` operator instead.")
@@ -119,7 +87,7 @@ class Unary(Function):
             if ctx._fn.op == "abs":
                 from .complex import sgn
                 return g * sgn(x)
-            x, y = _conj(x), _conj(y)
+            x, y = conj_any(x), conj_any(y)
         return (g * 0) if fn is None else fn(x, y, g)
 
 
@@ -154,7 +122,7 @@ BINARY_GRADS = {
     "div": lambda a, b, out, g, needs: (g / b if needs[0] else None, -g * a / (b * b) if needs[1] else None),
     "pow": lambda a, b, out, g, needs: (
         g * b * a ** (b - 1) if needs[0] else None,
-        g * out * a.log() if is_tensor(a) else g * out * cmath.log(a) if isinstance(a, complex) else g * out * math.log(a)),
+        g * out * (a.log() if is_tensor(a) else cmath.log(a) if isinstance(a, complex) else math.log(a))),
     "maximum": lambda a, b, out, g, needs: (g * ((a > b) + 0.5 * _ties(a, b)), g * ((b > a) + 0.5 * _ties(a, b))),
     "minimum": lambda a, b, out, g, needs: (g * ((a < b) + 0.5 * _ties(a, b)), g * ((b < a) + 0.5 * _ties(a, b))),
     "atan2": lambda a, b, out, g, needs: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
@@ -179,7 +147,7 @@ def binary(op, a, b):
         dtype = _dtype.bool_
     if not dtype.is_floating_point or op.startswith("bitwise"):  # float arithmetic is never refused
         if dtype.is_complex:
-            refuse_complex(op, dtype)
+            refuse_complex_op(op, dtype)
             if device.type != "cpu":
                 from .creation import complex_cpu_only
                 complex_cpu_only(op, dtype, device)
@@ -211,21 +179,12 @@ class Binary(Function):
         fn = BINARY_GRADS.get(ctx._fn.op)
         if g.dtype.is_complex:  # grad * conj(d op / d input): the real formulas on conj'd operands
             if ctx._fn.op == "pow":  # not for pow: a real negative base's log sits on the branch cut
-                fn = _complex_pow_grads
+                fn = complex_pow_grads
             else:
-                a, b, out = _conj(a), _conj(b), _conj(out)
+                a, b, out = conj_any(a), conj_any(b), conj_any(out)
         ga, gb = (g * 0, g * 0) if fn is None else fn(a, b, out, g, ctx.needs_input_grad)
         return (grad_for(ga, ctx.inputs[0], ctx.needs_input_grad[0]),
                 grad_for(gb, ctx.inputs[1], ctx.needs_input_grad[1]))
-
-
-def _complex_pow_grads(a, b, out, g, needs):
-    """pow's gradients for a complex result: g conj(b a^(b-1)) and g conj(a^b log a), the base taken
-    as complex (a real negative base has the principal log ln|a| + i pi, as in the forward)."""
-    ac = a.to(out.dtype) if is_tensor(a) else builtins.complex(a)
-    log_a = ac.log() if is_tensor(ac) else cmath.log(ac)
-    return (g * (b * ac ** (b - 1)).conj() if needs[0] else None,
-            g * (out * log_a).conj() if needs[1] else None)
 
 
 def _has(x, pred):
