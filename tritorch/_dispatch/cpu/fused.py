@@ -1,5 +1,5 @@
-"""CPU-only fused primitives (no cuda twin yet): GELU forward/backward (layer_norm's backward is
-in norm.py).
+"""CPU-only fused primitives (no cuda twin yet): GELU forward/backward, the backward of linear and of
+cross-entropy (layer_norm's is in norm.py).
 
 The autograd Functions that use them (F.gelu, F.layer_norm) check `hasattr(backend, name)` and
 fall back to Tensor ops on a backend without them, so the cuda device computes the same math
@@ -10,9 +10,10 @@ import math
 import numpy as np
 
 from .elementwise import erf
-from .nn import _up
+from .nn import _stat_dtype, _up
+from .reduce import softmax
 
-__all__ = ["gelu", "gelu_backward"]
+__all__ = ["gelu", "gelu_backward", "linear_backward", "cross_entropy_backward"]
 
 
 # -- GELU ------------------------------------------------------------------------------------------
@@ -73,3 +74,35 @@ def gelu_backward(g, x, approximate, saved=None):
         d += gelu(x, approximate)[1] if saved is None else saved
     d *= gf
     return d.astype(x.dtype, copy=False)
+
+
+# -- linear and cross-entropy backward ---------------------------------------------------------------
+def linear_backward(g, x, w, need_x, need_w, need_b):
+    """Gradients of x @ w.T + b for g (..., out): gx (x's shape and dtype), gw (w's), gb ((out,), g's
+    dtype); None where not needed."""
+    out_f, in_f = w.shape
+    g2 = _up(g).reshape(-1, out_f)
+    gx = (g2 @ _up(w)).reshape(x.shape).astype(x.dtype, copy=False) if need_x else None
+    gw = (g2.T @ _up(x).reshape(-1, in_f)).astype(w.dtype, copy=False) if need_w else None
+    gb = np.add.reduce(g2, axis=0).astype(g.dtype, copy=False) if need_b else None
+    return gx, gw, gb
+
+
+def cross_entropy_backward(logits, target, weight, ignore_index, label_smoothing, g):
+    """d loss / d logits of cross_entropy above for the per-row upstream gradient g (N,): (N, C), logits'
+    dtype. (1 - eps) w[t] (p - onehot(t)) + eps / C (sum(w) p - w), times g; 0 on ignored rows."""
+    x = _up(logits).astype(_stat_dtype(logits), copy=False)
+    n, c = x.shape
+    keep = target != ignore_index
+    t = np.where(keep, target, 0)
+    w = None if weight is None else _up(weight).astype(x.dtype, copy=False)
+    gk = np.where(keep, _up(g).astype(x.dtype, copy=False), 0)
+    grad = softmax(x, 1, False)  # the max-subtracted softmax: exact where exp(x - lse) is not
+    grad[np.arange(n), t] -= 1.0  # p - 1 before any scaling: no cancellation when p is near 1
+    grad *= ((1.0 - label_smoothing) * (w[t] if w is not None else 1.0) * gk)[:, None]
+    if label_smoothing:
+        p = softmax(x, 1, False)
+        smooth = (w.sum() * p - w) if w is not None else (c * p - 1.0)
+        smooth *= (label_smoothing / c) * gk[:, None]
+        grad += smooth
+    return grad.astype(logits.dtype, copy=False)

@@ -13,11 +13,9 @@ import numpy as np
 from .conv import _pad_input, _windows, conv2d, conv2d_input_grad, conv2d_weight_grad
 from .elementwise import _sigmoid, erf
 from .maxpool2x2 import max_pool2d_2x2
-from .reduce import softmax
 
-__all__ = ["linear", "linear_backward", "rms_norm", "cross_entropy", "cross_entropy_backward", "conv2d",
-           "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d", "max_pool2d_backward", "avg_pool2d",
-           "avg_pool2d_backward"]
+__all__ = ["linear", "rms_norm", "cross_entropy", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d",
+           "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
 
@@ -54,17 +52,6 @@ def linear(x, w, b, activation="none"):
         z = z + _up(b)
     with np.errstate(over="ignore"):
         return np.asarray(_activate(z, activation)).astype(x.dtype, copy=False)
-
-
-def linear_backward(g, x, w, need_x, need_w, need_b):
-    """Gradients of x @ w.T + b for g (..., out): gx (x's shape and dtype), gw (w's), gb ((out,), g's
-    dtype); None where not needed."""
-    out_f, in_f = w.shape
-    g2 = _up(g).reshape(-1, out_f)
-    gx = (g2 @ _up(w)).reshape(x.shape).astype(x.dtype, copy=False) if need_x else None
-    gw = (g2.T @ _up(x).reshape(-1, in_f)).astype(w.dtype, copy=False) if need_w else None
-    gb = np.add.reduce(g2, axis=0).astype(g.dtype, copy=False) if need_b else None
-    return gx, gw, gb
 
 
 # -- normalisation ----------------------------------------------------------------------------------
@@ -112,26 +99,6 @@ def cross_entropy(logits, target, weight, ignore_index, label_smoothing):
             smooth = (neg * w).sum(axis=1) if w is not None else neg.sum(axis=1)
             loss = loss + label_smoothing / c * smooth
     return np.where(keep, loss, 0).astype(x.dtype), log_sum + m[:, 0]
-
-
-def cross_entropy_backward(logits, target, weight, ignore_index, label_smoothing, g):
-    """d loss / d logits of cross_entropy above for the per-row upstream gradient g (N,): (N, C), logits'
-    dtype. (1 - eps) w[t] (p - onehot(t)) + eps / C (sum(w) p - w), times g; 0 on ignored rows."""
-    x = _up(logits).astype(_stat_dtype(logits), copy=False)
-    n, c = x.shape
-    keep = target != ignore_index
-    t = np.where(keep, target, 0)
-    w = None if weight is None else _up(weight).astype(x.dtype, copy=False)
-    gk = np.where(keep, _up(g).astype(x.dtype, copy=False), 0)
-    grad = softmax(x, 1, False)  # the max-subtracted softmax: exact where exp(x - lse) is not
-    grad[np.arange(n), t] -= 1.0  # p - 1 before any scaling: no cancellation when p is near 1
-    grad *= ((1.0 - label_smoothing) * (w[t] if w is not None else 1.0) * gk)[:, None]
-    if label_smoothing:
-        p = softmax(x, 1, False)
-        smooth = (w.sum() * p - w) if w is not None else (c * p - 1.0)
-        smooth *= (label_smoothing / c) * gk[:, None]
-        grad += smooth
-    return grad.astype(logits.dtype, copy=False)
 
 
 # -- pooling ----------------------------------------------------------------------------------------
