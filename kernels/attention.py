@@ -85,27 +85,36 @@ def attention_key(head_dim, seq_len, dtype):
 
 def attention_default_config(head_dim, backward=False, dtype=None, capability=None):
     """The config used when the cache has none (``dtype``: q's; None reads as float16/bfloat16;
-    ``capability``: the GPU's ``(major, minor)``; the defaults are Hopper's for every GPU so far:
-    smaller Ampere tiles spilled more with masks and at head_dim 256, so none is chosen yet).
+    ``capability``: the GPU's ``(major, minor)``, None or (0, 0) when unknown or emulated).
+
+    Ampere and Ada (sm_8x: ``mma.sync``, each warp holds its own accumulator rows) get their own
+    half-precision tiles: Hopper's spilled 12-84 B per thread there (causal and masked), while 8
+    warps (half the accumulator rows per thread), N32 in the forward at head_dim 128 and one stage
+    in its backward compile without spills for sm_80 under Triton 3.6 and 3.9
+    (scripts/compile_check.py --arch 80).
 
     float32 runs IEEE dots on CUDA cores, whose operands live in registers: the half-precision tiles
     spill 3-36 KB per thread there (and masked M128 N64 s3 needs 295,424 B of shared memory, over
     Hopper's 232,448), so float32 gets small single-stage tiles that compile without spills for
     sm_90 and sm_80 (scripts/compile_check.py)."""
+    ampere = capability is not None and (8, 0) <= tuple(capability) < (9, 0)
     if dtype is not None and np.dtype(dtype) == np.float32:
-        if backward and head_dim > 128:  # M32 spilled 4 B in dq on sm_80 (Triton 3.6)
-            return dict(BLOCK_M=16, BLOCK_N=16, num_warps=4, num_stages=1)
-        return dict(BLOCK_M=64 if backward and head_dim <= 64 else 32, BLOCK_N=16, num_warps=8, num_stages=1)
+        if backward and head_dim <= 64:  # M64 N16 spilled 4 B in dq (bool mask, sm_80, 3.9); M32 N16 8 B (sm_90)
+            return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
+        # backward at head_dim > 128: M16 N16 w4 spilled 12-24 B in dq with a bool mask (3.6, sm_90 and sm_80);
+        # M32 N16 w8 spills 4 B in dq, causal on sm_80 under 3.6 only (no tile tried was clean everywhere)
+        return dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)
     if backward:  # dk, dv (or dq) accumulate in registers: smaller tiles for wide heads
         if head_dim > 128:
             return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
-        if head_dim <= 64:
-            return dict(BLOCK_M=64, BLOCK_N=64, num_warps=4, num_stages=2)
-        return dict(BLOCK_M=32, BLOCK_N=64, num_warps=8, num_stages=2)  # M64 spilled dk/dv (causal, sm_90)
+        if head_dim <= 64:  # sm_8x: w4 spilled 12-84 B in dk/dv and dq (masked, causal)
+            return dict(BLOCK_M=64, BLOCK_N=64, num_warps=8 if ampere else 4, num_stages=2)
+        # M64 spilled dk/dv (causal, sm_90); on sm_8x two stages spilled 16 B in dk/dv (causal, 3.6)
+        return dict(BLOCK_M=32, BLOCK_N=64, num_warps=8, num_stages=1 if ampere else 2)
     if head_dim <= 64:
-        return dict(BLOCK_M=128, BLOCK_N=64, num_warps=4, num_stages=3)
+        return dict(BLOCK_M=128, BLOCK_N=64, num_warps=8 if ampere else 4, num_stages=3)
     if head_dim <= 128:
-        return dict(BLOCK_M=128, BLOCK_N=64, num_warps=8, num_stages=3)
+        return dict(BLOCK_M=128, BLOCK_N=32 if ampere else 64, num_warps=8, num_stages=3)
     return dict(BLOCK_M=64, BLOCK_N=32, num_warps=8, num_stages=2)
 
 

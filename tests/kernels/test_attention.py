@@ -7,6 +7,7 @@ from tritorch.kernels import (attention, attention_backward, attention_backward_
                               attention_reference)
 
 cuda = importlib.import_module("tritorch.cuda")
+attention_default_config = importlib.import_module("tritorch.kernels.attention").attention_default_config
 DTYPES = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": cuda.as_dtype("bfloat16")}
 SMALL = dict(BLOCK_M=16, BLOCK_N=16, num_warps=4, num_stages=1)
 
@@ -167,3 +168,23 @@ def test_causal_never_reads_blocks_above_the_diagonal(rng, assert_close):
     assert_close(dq, expected[0], "float32")
     assert_close(dk.numpy()[:, :, :16], expected[1], "float32")
     assert (dk.numpy()[:, :, 16:] == 0).all() and (dv.numpy()[:, :, 16:] == 0).all()
+
+
+@pytest.mark.parametrize("capability", [(8, 0), (9, 0)], ids=["sm80", "sm90"])
+@pytest.mark.parametrize("kind, head_dim", [("float16", 64), ("float16", 128), ("float32", 64), ("float32", 256)])
+def test_each_gpus_default_tiles_are_right(rng, assert_close, capability, kind, head_dim):
+    """The defaults chosen per GPU (Ampere's own half-precision tiles: 8 warps, N32 at head_dim 128,
+    one backward stage) over a causal, bool-masked problem with ragged edges in both tile dims."""
+    dtype = DTYPES[kind]
+    q, k, v = qkv(rng, dtype, Lq=70, Lk=70, D=head_dim)
+    mask = rng.random((1, 1, 70, 70)) < 0.8
+    forward = attention_default_config(head_dim, dtype=dtype, capability=capability)
+    backward = attention_default_config(head_dim, backward=True, dtype=dtype, capability=capability)
+    dev = cuda.to_device
+    out, lse = attention(dev(q), dev(k), dev(v), True, mask=dev(mask), return_lse=True, config=forward)
+    expected, _ = attention_reference(q, k, v, True, mask=mask)
+    assert_close(out, expected, kind)
+    g = rng.standard_normal(q.shape).astype(dtype)
+    grads = attention_backward(dev(g), dev(q), dev(k), dev(v), out, lse, True, mask=dev(mask), config=backward)
+    for grad, expected_grad in zip(grads, attention_backward_reference(g, q, k, v, True, mask=mask)):
+        assert_close(grad, expected_grad, kind)

@@ -31,6 +31,20 @@ def test_fused_epilogue(rng, assert_close, name, activation):
     assert_close(z, expected_z, name)
 
 
+@pytest.mark.parametrize("capability", [(8, 0), (9, 0)], ids=["sm80", "sm90"])
+def test_each_gpus_float32_default_with_the_full_epilogue(rng, assert_close, capability):
+    """The float32 default chosen per GPU (64x128 on sm_8x, where 128x128 spilled) over ragged edges."""
+    config = importlib.import_module("tritorch.kernels.matmul").matmul_default_config(200, 100, 40, np.float32,
+                                                                                     capability)
+    a, b = randn(rng, (200, 40), np.float32), randn(rng, (40, 100), np.float32)
+    bias, residual = randn(rng, (100,), np.float32), randn(rng, (200, 100), np.float32)
+    c, z = matmul(cuda.to_device(a), cuda.to_device(b), bias=cuda.to_device(bias), residual=cuda.to_device(residual),
+                  activation="gelu", return_preactivation=True, config=config)
+    expected, expected_z = matmul_reference(a, b, bias, residual, "gelu", return_preactivation=True)
+    assert_close(c, expected, "float32")
+    assert_close(z, expected_z, "float32")
+
+
 @pytest.mark.parametrize("M,K,N", [(1, 1, 1), (17, 33, 67), (67, 5, 1), (16, 16, 16), (3, 40, 2)])
 def test_odd_shapes(rng, assert_close, M, K, N):
     a, b = randn(rng, (M, K), np.float32), randn(rng, (K, N), np.float32)

@@ -50,7 +50,7 @@ def _matmul_resources(c, shape, dtype):
 MATMUL = Tunable(
     name="matmul", params=("M", "N", "K"),
     space=lambda s, d: matmul_configs(),
-    default=lambda s, d: matmul_default_config(s["M"], s["N"], s["K"], np_dtype(d)),
+    default=lambda s, d: matmul_default_config(s["M"], s["N"], s["K"], np_dtype(d), get_device_capability()),
     key=lambda s, d: matmul_key(s["M"], s["N"], s["K"], np_dtype(d)),
     inputs=lambda s, d, rng: {"a": _randn(rng, (s["M"], s["K"]), d), "b": _randn(rng, (s["K"], s["N"]), d)},
     run=lambda x, s, c: matmul(x["a"], x["b"], config=c),
