@@ -255,3 +255,18 @@ def test_helpers_know_complex():
     assert line.dtype is T.complex64 and line.tolist() == [0j, 0.5 + 0.5j, 1 + 1j]
     m = T.testing.make_tensor(50, dtype=T.complex64, device="cpu")
     assert float(m.imag.abs().max()) > 0
+
+
+def test_complex_tensor_methods():
+    z = T.tensor([3 + 4j, -1j, 2 + 0j])
+    assert z.isreal().tolist() == [False, False, True] and T.ones(2).isreal().all()
+    assert z.vdot(z).item() == pytest.approx(30) and T.vdot(z, T.ones(3, dtype=T.complex64)).item() == 5 - 3j
+    assert T.ones(2).cfloat().dtype is T.complex64 and T.ones(2).cdouble().dtype is T.complex128
+    w = z.clone()
+    w.conj_physical_()
+    assert w.tolist() == [3 - 4j, 1j, 2 + 0j]
+    assert tuple(T.randn(100).stft(16, window=T.hann_window(16), return_complex=True).shape) == (9, 26)
+    h = T.tensor([[1 + 2j, 3j], [1, 2 - 1j]])
+    assert h.H.tolist() == [[1 - 2j, 1], [-3j, 2 + 1j]] and h.mH.tolist() == h.adjoint().tolist() == h.H.tolist()
+    with pytest.raises(RuntimeError, match="tensor.H is only supported on matrices"):
+        T.ones(3).H

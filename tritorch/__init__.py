@@ -73,6 +73,7 @@ _install_compat_methods(Tensor)
 from ._storage import install as _install_storage  # noqa: E402
 _install_storage(Tensor)   # untyped_storage()/storage()/storage_offset()
 from ._complex_views import istft, polar, stft, view_as_complex, view_as_real  # noqa: E402,F401
+Tensor.stft, Tensor.istft = stft, istft
 from ._vmap import vmap  # noqa: E402,F401
 from ._scaled_mm import _scaled_mm  # noqa: E402,F401
 from ._more_tensor_ops import install as _install_more_ops  # noqa: E402

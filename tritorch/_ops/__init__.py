@@ -8,7 +8,8 @@ import inspect
 import numpy as np
 
 from .creation import *  # noqa: F401,F403
-from .creation import (bfloat16, bool_, byte, char, cpu, cuda, double, float_, half, int_, long, new_empty,
+from .creation import (bfloat16, bool_, byte, cdouble, cfloat, char, cpu, cuda, double, float_, half, int_, long,
+                       new_empty,
                        new_full, new_ones, new_tensor, new_zeros, short, to, type_, type_as)
 from .elementwise import (BINARY, UNARY, add, clamp, div, lerp, masked_fill, nan_to_num, pow, sub, where)
 from .indexing import *  # noqa: F401,F403
@@ -149,6 +150,8 @@ _INPLACE_OF = ["add", "sub", "mul", "div", "pow", "clamp", "clip", "masked_fill"
 for _name in _INPLACE_OF:
     globals()[_name + "_"] = _method(globals()[_name], _name + "_")
 _abs_inplace = abs_
+conj_physical_ = _method(conj_physical, "conj_physical_")
+sgn_ = _method(sgn, "sgn_")
 
 
 def abs_(self):
@@ -185,6 +188,7 @@ METHODS = sorted(set([
     "det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "qr", "svd", "cross", "trace",
     "bincount", "bucketize", "cdist", "clamp_min", "clamp_max", "index_copy", "erfinv", "erfc", "logit", "xlogy",
     "sinc", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg", "angle", "sgn", "vdot",
+    "isreal", "cfloat", "cdouble", "conj_physical_", "sgn_",
 ] + [k for k in UNARY] + [k for k in BINARY] + [k + "_" for k in _INPLACE_OF]))
 
 
@@ -226,7 +230,7 @@ DUNDERS = {
 # modules, minus those that exist only as Tensor methods in PyTorch (to, cuda, double, new_zeros,
 # ...) and would otherwise shadow names such as tritorch.cuda (the runtime) or tritorch.bfloat16
 # (the dtype).
-_METHOD_ONLY = {"to", "cpu", "cuda", "double", "half", "bfloat16", "long", "short", "char", "byte", "type_as",
+_METHOD_ONLY = {"to", "cpu", "cuda", "double", "half", "bfloat16", "cfloat", "cdouble", "conj_physical_", "sgn_", "long", "short", "char", "byte", "type_as",
                 "new_tensor", "new_zeros", "new_ones", "new_empty", "new_full", "float_", "int_", "bool_", "type_",
                 "copy_", "fill_", "zero_", "uniform_", "normal_", "random_", "bernoulli_", "square_", "getitem",
                 "setitem", "apply_inplace", "data_write", "snapshot", "alias", "numpy_T", "sum_to_size",

@@ -409,6 +409,8 @@ short = _caster(_dtype.int16)
 char = _caster(_dtype.int8)
 byte = _caster(_dtype.uint8)
 bool_ = _caster(_dtype.bool_)
+cfloat = _caster(_dtype.complex64)
+cdouble = _caster(_dtype.complex128)
 
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
