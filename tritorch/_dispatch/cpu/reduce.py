@@ -54,7 +54,9 @@ def var(a, axes, correction, keepdim):
 def logsumexp(a, axes, keepdim):
     axes = tuple(axes) if axes else tuple(range(a.ndim))
     x = _up(a)
-    m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros([1] * x.ndim, x.dtype)
+    # complex: shift by the largest real part, as PyTorch (the imaginary part stays in (-pi, pi])
+    m = np.max(x.real if x.dtype.kind == "c" else x, axis=axes, keepdims=True) if x.size else np.zeros(
+        [1] * x.ndim, x.real.dtype)
     m = np.where(np.isfinite(m), m, 0)
     with np.errstate(divide="ignore"):
         out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
