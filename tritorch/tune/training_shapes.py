@@ -13,9 +13,9 @@
 The config is built by `tritorch.train.Trainer` itself (same loading, validation, errors, model,
 loss and data), on the CPU (`device=cpu` is added after the overrides). One batch then runs
 forward + backward (no optimizer step) while the CPU backend's fused primitives are wrapped to
-record the shapes they are called with. Backward GEMMs (Linear's dX and dW, matmul's grads) are
-`matmul` primitive calls there, so they are recorded as the backend really computes them; the
-cross-entropy backward's softmax and `attention_backward` likewise; log_softmax is the same
+record the shapes they are called with. Backward GEMMs (Linear's dX and dW in `linear_backward`,
+matmul's grads) are recorded as the backend really computes them; the cross-entropy backward's
+softmax and `attention_backward` likewise; log_softmax is the same
 primitive as softmax (log=True) and counts as "softmax". Global RNG states are restored
 afterwards and the backend functions always are (even when the step raises).
 """
@@ -63,7 +63,14 @@ def _attention(q, k, *_):
     return q.shape[0], q.shape[1], q.shape[2], k.shape[2], q.shape[3]
 
 
-# backend function name -> (kernel name, its shape tuple from the call's positional arguments)
+def _linear_backward(g, x, w, need_x, need_w, *_):
+    """The GEMMs of the CPU's fused linear backward: dX = g (rows, out) @ w and dW = g.T @ x (rows, in)."""
+    rows, (out_f, in_f) = math.prod(x.shape[:-1]), w.shape
+    return [(rows, in_f, out_f)] * bool(need_x) + [(out_f, in_f, rows)] * bool(need_w)
+
+
+# backend function name -> (kernel name, its shape tuple, or a list of them, from the call's positional
+# arguments)
 RECORDERS = {
     "linear": ("matmul", lambda x, w, *_: (math.prod(x.shape[:-1]), w.shape[0], w.shape[1])),
     "matmul": ("matmul", _matmul),
@@ -73,6 +80,8 @@ RECORDERS = {
     "attention": ("attention", _attention),
     "attention_backward": ("attention", lambda g, q, k, *_: _attention(q, k)),
     "cross_entropy": ("cross_entropy", lambda logits, *_: logits.shape),
+    "linear_backward": ("matmul", _linear_backward),
+    "cross_entropy_backward": ("softmax", lambda logits, *_: [logits.shape]),  # its softmax over the classes
 }
 
 
@@ -92,7 +101,9 @@ def recording(backend=None):
         kernel, shape_of = RECORDERS[name]
 
         def recorded(*args, **kwargs):
-            seen.setdefault(kernel, set()).add(tuple(int(n) for n in shape_of(*args)))
+            shapes = shape_of(*args)
+            for shape in shapes if isinstance(shapes, list) else [shapes]:
+                seen.setdefault(kernel, set()).add(tuple(int(n) for n in shape))
             return fn(*args, **kwargs)
         return recorded
 
