@@ -38,6 +38,8 @@ from ._harness import (bucket, check_config, check_float, check_out, device_arra
 LOG2E = 1.4426950408889634
 MAX_HEAD_DIM = 256
 ATTENTION_KEYS = ("BLOCK_M", "BLOCK_N")  # both are tl.dot dimensions
+# GPUs whose opt-in shared memory per block is 101,376 B (sm_86, sm_89, sm_120), not 163 KB or more
+SMALL_SHARED = ((8, 6), (8, 9), (12, 0))
 
 
 # -- autotuning search space ---------------------------------------------------------------------
@@ -101,6 +103,8 @@ def attention_default_config(head_dim, backward=False, dtype=None, capability=No
     if dtype is not None and np.dtype(dtype) == np.float32:
         if backward and head_dim <= 64:  # M64 N16 spilled 4 B in dq (bool mask, sm_80, 3.9); M32 N16 8 B (sm_90)
             return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
+        if backward and head_dim > 128 and capability is not None and tuple(capability) in SMALL_SHARED:
+            return dict(BLOCK_M=16, BLOCK_N=16, num_warps=4, num_stages=1)  # M32 N16 needs 102,400 B masked
         # backward at head_dim > 128: M16 N16 w4 spilled 12-24 B in dq with a bool mask (3.6, sm_90 and sm_80);
         # M32 N16 w8 spills 4 B in dq, causal on sm_80 under 3.6 only (no tile tried was clean everywhere)
         return dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)

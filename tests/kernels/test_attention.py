@@ -170,7 +170,7 @@ def test_causal_never_reads_blocks_above_the_diagonal(rng, assert_close):
     assert (dk.numpy()[:, :, 16:] == 0).all() and (dv.numpy()[:, :, 16:] == 0).all()
 
 
-@pytest.mark.parametrize("capability", [(8, 0), (9, 0)], ids=["sm80", "sm90"])
+@pytest.mark.parametrize("capability", [(8, 0), (8, 6), (9, 0)], ids=["sm80", "sm86", "sm90"])
 @pytest.mark.parametrize("kind, head_dim", [("float16", 64), ("float16", 128), ("float32", 64), ("float32", 256)])
 def test_each_gpus_default_tiles_are_right(rng, assert_close, capability, kind, head_dim):
     """The defaults chosen per GPU (Ampere's own half-precision tiles: 8 warps, N32 at head_dim 128,
