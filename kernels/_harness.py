@@ -68,10 +68,10 @@ def check_config(config, kernel, keys, dot_keys=()):
     """``config`` (a dict) unless it is not a config of ``kernel``: ValueError naming the key when a key
     in ``keys`` is missing or unknown, a block size is not a power of two, a dot dimension (``dot_keys``)
     is under 16 (Triton's tl.dot minimum: the interpreter accepts it, the GPU compiler does not), or
-    num_warps / num_stages is out of range."""
+    num_warps / num_stages / maxnreg is out of range."""
     if not isinstance(config, dict):
         raise TypeError(f"{kernel} config must be a dict, got {type(config).__name__}")
-    allowed = set(keys) | {"num_warps", "num_stages"}
+    allowed = set(keys) | set(_OPTIONS)
     missing, unknown = set(keys) - set(config), set(config) - allowed
     if missing or unknown:
         raise ValueError(f"{kernel} config {config}: " + "; ".join(
@@ -87,13 +87,19 @@ def check_config(config, kernel, keys, dot_keys=()):
                              f"(the GPU compiler rejects smaller dot operands)")
     if config.get("num_warps", 4) not in (1, 2, 4, 8, 16, 32):
         raise ValueError(f"{kernel} config num_warps={config['num_warps']} must be 1, 2, 4, 8, 16 or 32")
+    if not 24 <= config.get("maxnreg", 255) <= 255:
+        raise ValueError(f"{kernel} config maxnreg={config['maxnreg']} must be in [24, 255] (registers per thread)")
     return config
 
 
+_OPTIONS = ("num_warps", "num_stages", "maxnreg")
+
+
 def split_config(config):
-    """``(constexprs, launch options)`` of a config dict: options are num_warps and num_stages."""
-    constexprs = {k: v for k, v in config.items() if k not in ("num_warps", "num_stages")}
-    options = {k: config[k] for k in ("num_warps", "num_stages") if k in config}
+    """``(constexprs, launch options)`` of a config dict: options are num_warps, num_stages and maxnreg
+    (ptxas's register cap per thread)."""
+    constexprs = {k: v for k, v in config.items() if k not in _OPTIONS}
+    options = {k: config[k] for k in _OPTIONS if k in config}
     return constexprs, options
 
 

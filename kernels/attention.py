@@ -105,9 +105,12 @@ def attention_default_config(head_dim, backward=False, dtype=None, capability=No
             return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
         if backward and head_dim > 128 and capability is not None and tuple(capability) in SMALL_SHARED:
             return dict(BLOCK_M=16, BLOCK_N=16, num_warps=4, num_stages=1)  # M32 N16 needs 102,400 B masked
-        # backward at head_dim > 128: M16 N16 w4 spilled 12-24 B in dq with a bool mask (3.6, sm_90 and sm_80);
-        # M32 N16 w8 spills 4 B in dq, causal on sm_80 under 3.6 only (no tile tried was clean everywhere)
-        return dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1)
+        # backward at head_dim > 128: M16 N16 w4 spilled 12-24 B in dq with a bool mask (3.6, sm_90 and sm_80).
+        # M32 N16 w8: ptxas caps dq at 128 registers and spills 4 B at 256, causal, on sm_80 under 3.6;
+        # maxnreg=255 lets it take 160 there (no spill), but costs 12-16 B with a bool mask at 128 on sm_80
+        # and on sm_90 at 128 and 256: only Ampere at head_dim > 128 gets it (3.6 and 3.9: no spills)
+        big_ampere = ampere and head_dim > 128
+        return dict(BLOCK_M=32, BLOCK_N=16, num_warps=8, num_stages=1, **(dict(maxnreg=255) if big_ampere else {}))
     if backward:  # dk, dv (or dq) accumulate in registers: smaller tiles for wide heads
         if head_dim > 128:
             return dict(BLOCK_M=32, BLOCK_N=32, num_warps=8, num_stages=1)
@@ -506,8 +509,12 @@ def attention_backward(grad_out, q, k, v, out, lse, causal=False, scale=None, ma
     def launch(config):  # every output is written whole: a failed tuned config leaves nothing to undo
         constexprs, options = split_config(config)
         q_blocks = triton.cdiv(LQ, constexprs["BLOCK_M"])
-        _attn_bwd_delta[(q_blocks * B * H,)](out, grad_out, delta, H, LQ, D, *out.strides, *grad_out.strides,
-                                           BLOCK_M=constexprs["BLOCK_M"], BLOCK_D=flags["BLOCK_D"])
+        # delta's own row block: two (rows, BLOCK_D) float32 tiles in 4 warps, at most 2048 elements each
+        # (the backward's BLOCK_M spilled 4 B here at head_dim 128, float32, sm_90, Triton 3.9; so did 32 rows)
+        delta_m = min(constexprs["BLOCK_M"], max(16, 2048 // flags["BLOCK_D"]))
+        _attn_bwd_delta[(triton.cdiv(LQ, delta_m) * B * H,)](out, grad_out, delta, H, LQ, D, *out.strides,
+                                                             *grad_out.strides, BLOCK_M=delta_m,
+                                                             BLOCK_D=flags["BLOCK_D"])
         _attn_bwd_dkdv[(triton.cdiv(LK, constexprs["BLOCK_N"]) * B * k.shape[1],)](
             q, k, v, grad_out, lse, delta, m, dk, dv, *args, **flags, **constexprs, **options)
         _attn_bwd_dq[(q_blocks * B * H,)](q, k, v, grad_out, lse, delta, m, dq, *args, **flags, **constexprs,

@@ -20,6 +20,7 @@ MM = dict(BLOCK_M=16, BLOCK_N=16, BLOCK_K=16, GROUP_M=2, num_warps=4, num_stages
     (dict(BLOCK_Q=16), "unknown BLOCK_Q"),
     (dict(num_warps=3), "num_warps=3"),
     (dict(GROUP_M=0), "GROUP_M=0 must be a positive int"),
+    (dict(maxnreg=8), "maxnreg=8 must be in \\[24, 255\\]"),
 ])
 def test_matmul_rejects_configs_the_gpu_cannot_compile(rng, change, message):
     a = to_device(rng.standard_normal((20, 24)).astype(np.float32))
@@ -41,3 +42,10 @@ def test_attention_forward_and_backward_reject_a_dot_dimension_under_16(rng):
     out, lse = attention.attention(q, q, q, return_lse=True, config=dict(bad, BLOCK_N=16))
     with pytest.raises(ValueError, match="attention_backward config BLOCK_N=8"):
         attention.attention_backward(q, q, q, q, out, lse, config=bad)
+
+
+def test_maxnreg_is_a_launch_option_not_a_kernel_argument(rng):
+    """A config may cap ptxas's registers per thread (maxnreg): it reaches the launch, the numbers do not change."""
+    a = rng.standard_normal((20, 24)).astype(np.float32)
+    got = matmul(to_device(a), to_device(a.T.copy()), config={**MM, "maxnreg": 128}).numpy()
+    np.testing.assert_allclose(got, a @ a.T, rtol=1e-5, atol=1e-5)

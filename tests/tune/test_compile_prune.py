@@ -60,3 +60,17 @@ def test_attention_backward_has_its_own_space_and_estimate():
     assert good in backward_space and tried not in backward_space
     assert backward_space != ATTENTION.space(shape, "bfloat16")
     assert all(c["BLOCK_M"] >= 16 and c["BLOCK_N"] >= 16 for c in backward_space)
+
+
+def test_a_launcher_error_after_compiled_kernels_is_reported(monkeypatch):
+    """A tunable whose first kernels compile and whose launcher then raises (a backward refusing the
+    config after its forward ran) gives an error record, not only the good ones: the gate used to
+    drop the error and pass such a case."""
+    from tritorch.tune import compiled
+
+    good = dict(kernel="_fwd", status="ok", shared=0, registers=32, spills=0, num_warps=4, num_stages=1, hash="h",
+                error="")
+    monkeypatch.setattr(compiled, "run_case", lambda fn, capability: ([good], "ValueError: unknown maxnreg"))
+    records = compiled.compile_tunable("softmax", {"rows": 4, "cols": 8}, "float32", {"num_warps": 4}, (9, 0))
+    assert records[0] is good
+    assert records[-1]["status"] == "error" and "unknown maxnreg" in records[-1]["error"]

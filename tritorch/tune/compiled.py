@@ -252,10 +252,10 @@ def compile_tunable(name, shape, dtype, config, capability):
     shape = tunable.full_shape(shape)
     arrays = device_inputs(tunable.inputs(shape, dtype, ZeroRng()))
     records, error = run_case(lambda: tunable.run(arrays, shape, dict(config)), capability)
-    if error and not records:
-        records = [dict(kernel=name, status="error", shared=None, registers=None, spills=None,
-                        num_warps=config.get("num_warps", 4), num_stages=config.get("num_stages", 3),
-                        hash=None, error=error)]
+    if error:  # also after kernels that did compile (a forward before the backward that failed)
+        records = records + [dict(kernel=name, status="error", shared=None, registers=None, spills=None,
+                                  num_warps=config.get("num_warps", 4), num_stages=config.get("num_stages", 3),
+                                  hash=None, error=error)]
     return records
 
 
