@@ -25,6 +25,9 @@ def test_info_json_reports_versions_and_emulated_cuda():
     assert info["tritorch"] == tritorch.__version__ and info["numpy"] == np.__version__
     assert info["python"] == "%d.%d.%d" % sys.version_info[:3]
     assert info["triton_interpreter"] is True and info["cuda_available"] is True and "emulated" in info["cuda"]
+    import importlib.util
+    has_numba = importlib.util.find_spec("numba") is not None
+    assert info["cpu_jit"].startswith("numba") == has_numba and info["cpu_jit"].startswith("off") != has_numba
 
 
 def test_info_text_without_the_interpreter():

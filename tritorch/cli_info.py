@@ -50,7 +50,18 @@ def collect():
         "cuda": cuda_desc,
         "triton_interpreter": os.environ.get("TRITON_INTERPRET") == "1",
         "launcher_build": _launcher_build(_version("triton")),
+        "cpu_jit": _cpu_jit(),
     }
+
+
+def _cpu_jit():
+    """Whether layer_norm runs the [jit] extra's compiled loops (numba) or numpy's forms; never compiles."""
+    numba = _version("numba")
+    if os.environ.get("TRITORCH_JIT", "1") == "0":
+        return f"off (TRITORCH_JIT=0; numba {numba or 'not installed'})"
+    if numba is None:
+        return "off: numpy forms (`pip install tritorch[jit]` for numba's compiled layer_norm)"
+    return f"numba {numba} (compiled layer_norm, built on first use)"
 
 
 def _launcher_build(triton_version):
@@ -74,7 +85,7 @@ def run(args):
             ("triton", info["triton"] or "not installed"), ("python", info["python"]),
             ("platform", info["platform"]), ("cuda", info["cuda"]),
             ("triton interpreter", "on (TRITON_INTERPRET=1)" if info["triton_interpreter"] else "off"),
-            ("launcher build", info["launcher_build"])]
+            ("launcher build", info["launcher_build"]), ("cpu jit", info["cpu_jit"])]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
