@@ -200,3 +200,33 @@ def test_cross_entropy_fused_backward_equals_the_composed_formula(dtype, weighte
     tol = 2e-3 if dtype is tritorch.float16 else 1e-6
     np.testing.assert_allclose(grads[0], grads[1], rtol=tol, atol=tol)
     assert not grads[0][0].any()  # the ignored row
+
+
+@pytest.mark.parametrize("dtype", [tritorch.float32, tritorch.float64])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_reduced_in_one_node_equals_rows_then_reduce(dtype, weighted, smoothing, reduction):
+    """The one-node mean/sum (CPU, float32/64) gives the values and gradients, bit for bit, of the
+    per-row losses reduced by Tensor ops, as before it existed; every row ignored gives NaN."""
+    rng = np.random.default_rng(11)
+    x0 = tritorch.tensor(rng.standard_normal((7, 5)) * 2, dtype=dtype)
+    target = tritorch.tensor([0, 4, -100, 2, 2, 1, 3])
+    weight = tritorch.tensor(rng.random(5) + 0.5, dtype=dtype) if weighted else None
+    x1, x2 = x0.clone().requires_grad_(), x0.clone().requires_grad_()
+    fused = F.cross_entropy(x1, target, weight=weight, label_smoothing=smoothing, reduction=reduction)
+    rows = F.cross_entropy(x2, target, weight=weight, label_smoothing=smoothing, reduction="none")
+    keep = target != -100
+    if reduction == "sum":
+        ref = rows.sum()
+    elif weighted:
+        ref = rows.sum() / (weight[tritorch.where(keep, target, 0)] * keep.to(dtype)).sum()
+    else:
+        ref = rows.sum() / keep.sum().to(dtype)
+    assert fused.dtype is dtype and fused.shape == () and fused.grad_fn.name() == "NllLossBackward0"
+    np.testing.assert_array_equal(fused.detach().numpy(), ref.detach().numpy())
+    fused.backward(tritorch.tensor(1.7, dtype=dtype))
+    ref.backward(tritorch.tensor(1.7, dtype=dtype))
+    np.testing.assert_array_equal(x1.grad.numpy(), x2.grad.numpy())
+    all_ignored = F.cross_entropy(x0, tritorch.full((7,), -100), weight=weight, reduction=reduction)
+    assert (all_ignored.isnan() if reduction == "mean" else all_ignored == 0).item()

@@ -96,7 +96,7 @@ def test_recording_batched_matmul_ignores_the_batch_and_folds_a_2d_right_operand
 
 DEFINED_IN = {"linear": "nn", "layer_norm": "norm", "rms_norm": "nn", "cross_entropy": "nn", "matmul": "linalg",
               "softmax": "reduce", "attention": "attention", "attention_backward": "attention",
-              "linear_backward": "fused", "cross_entropy_backward": "fused"}
+              "linear_backward": "fused", "cross_entropy_backward": "fused", "cross_entropy_reduced": "fused"}
 
 
 def _submodule_function(name):

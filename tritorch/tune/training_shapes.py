@@ -82,6 +82,7 @@ RECORDERS = {
     "cross_entropy": ("cross_entropy", lambda logits, *_: logits.shape),
     "linear_backward": ("matmul", _linear_backward),
     "cross_entropy_backward": ("softmax", lambda logits, *_: [logits.shape]),  # its softmax over the classes
+    "cross_entropy_reduced": ("cross_entropy", lambda logits, *_: logits.shape),  # the mean/sum in one node
 }
 
 

@@ -10,10 +10,10 @@ import math
 import numpy as np
 
 from .elementwise import erf
-from .nn import _stat_dtype, _up
+from .nn import _stat_dtype, _up, cross_entropy
 from .reduce import softmax
 
-__all__ = ["gelu", "gelu_backward", "linear_backward", "cross_entropy_backward"]
+__all__ = ["gelu", "gelu_backward", "linear_backward", "cross_entropy_backward", "cross_entropy_reduced"]
 
 
 # -- GELU ------------------------------------------------------------------------------------------
@@ -106,3 +106,19 @@ def cross_entropy_backward(logits, target, weight, ignore_index, label_smoothing
         smooth *= (label_smoothing / c) * gk[:, None]
         grad += smooth
     return grad.astype(logits.dtype, copy=False)
+
+
+def cross_entropy_reduced(logits, target, weight, ignore_index, label_smoothing, reduction):
+    """The 'mean' or 'sum' of cross_entropy's per-row losses: (0-d array in the rows' dtype, the mean's
+    denominator or None). The mean divides by the kept rows' summed class weights (their count without
+    weights); every row ignored gives 0 / 0 = NaN, as PyTorch. Same arithmetic as the rows' Tensor sum
+    and division."""
+    rows, _ = cross_entropy(logits, target, weight, ignore_index, label_smoothing)
+    total, denom = np.add.reduce(rows), None
+    if reduction == "mean":
+        keep = target != ignore_index
+        denom = (weight[np.where(keep, target, 0)].astype(rows.dtype) * keep.astype(rows.dtype)).sum() \
+            if weight is not None else rows.dtype.type(keep.sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = total / denom
+    return np.asarray(total, rows.dtype), denom
