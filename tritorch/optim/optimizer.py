@@ -171,10 +171,7 @@ class Optimizer:
     def step(self, closure=None):
         """Update every parameter that has a `.grad`. `closure` (re-evaluates the model and returns
         the loss) runs first, with grad enabled; its loss is returned."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
@@ -242,3 +239,12 @@ def _cast(param, value, key):
     if isinstance(value, (list, tuple)):
         return type(value)(_cast(param, v, key) for v in value)
     return value
+
+
+def _closure_loss(closure):
+    """An optimizer step's closure (re-evaluates the model, returns the loss) run with grad enabled; None
+    without one."""
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()

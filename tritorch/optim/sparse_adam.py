@@ -4,8 +4,8 @@ import math
 import numpy as np
 
 from .._ops.creation import zeros_like
-from ..autograd import enable_grad, no_grad
-from .optimizer import Optimizer
+from ..autograd import no_grad
+from .optimizer import Optimizer, _closure_loss
 
 __all__ = ["SparseAdam"]
 
@@ -55,10 +55,7 @@ class SparseAdam(Optimizer):
 
     def step(self, closure=None):
         """Update every parameter that has a (sparse) `.grad`; returns the closure's loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         with no_grad():
             for group in self.param_groups:
                 todo = []
