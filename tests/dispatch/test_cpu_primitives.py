@@ -229,3 +229,21 @@ def test_layer_norm_nan_and_inf_rows_stay_in_their_rows(dtype, norm_path):
         np.testing.assert_allclose(y[i], ref, rtol=1e-5)
     gx, gw, gb = cpu_norm.layer_norm_backward(np.ones_like(x), x, np.ones(6, dtype), mean, rstd, 1, True, True)
     assert np.isnan(gx[1]).all() and np.isfinite(gx[0]).all() and np.isnan(gw).all() and (gb == 4).all()
+
+
+@pytest.mark.parametrize("m, k, n", [(8, 256, 256), (64, 784, 256), (96, 300, 513), (7, 784, 256), (64, 255, 256),
+                                     (97, 256, 256), (1, 784, 1024)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_matches_x_at_w_t_plus_b_in_either_gemm_orientation(rng, m, k, n, dtype):
+    """Short float32 inputs take OpenBLAS's faster (w @ x.T).T: the same values as x @ w.T + b, laid out
+    C-contiguous like every other result (a transposed view would change what .view() accepts)."""
+    x = rng.standard_normal((m, k)).astype(dtype)
+    w, b = rng.standard_normal((n, k)).astype(dtype), rng.standard_normal(n).astype(dtype)
+    got = cpu_nn.linear(x, w, b)
+    assert got.shape == (m, n) and got.dtype == dtype and got.flags.c_contiguous
+    want = x.astype(np.float64) @ w.T.astype(np.float64) + b
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * 10)
+    np.testing.assert_allclose(got, x @ w.T + b, rtol=1e-6, atol=1e-5)
+    x3 = x.reshape(1, m, k)  # leading dims fold into the rows
+    np.testing.assert_array_equal(cpu_nn.linear(x3, w, b), got.reshape(1, m, n))

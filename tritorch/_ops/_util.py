@@ -49,6 +49,17 @@ def common_device(*xs):
             return a._device
         if isinstance(b, Tensor) and not isinstance(a, Tensor):
             return b._device
+    else:  # e.g. (input, target, weight=None): every tensor on one device
+        first = None
+        for x in xs:
+            if isinstance(x, Tensor):
+                if first is None:
+                    first = x._device
+                elif x._device is not first:
+                    break
+        else:
+            if first is not None:
+                return first
     devices = {x.device for x in xs if is_tensor(x) and not (x.device.type == "cpu" and x.dim() == 0)}
     if not devices:
         devices = {x.device for x in xs if is_tensor(x)}

@@ -154,16 +154,21 @@ class CrossEntropyReduced(Function):
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, smoothing, reduction):
         dev = common_device(x, target, weight)
-        total, denom = x._b.cross_entropy_reduced(x._data, data_on(target, dev), data_on(weight, dev), ignore_index,
-                                                  smoothing, reduction)
+        total, denom, stats = x._b.cross_entropy_reduced(x._data, data_on(target, dev), data_on(weight, dev),
+                                                         ignore_index, smoothing, reduction)
         ctx.save_for_backward(x, target, weight)
-        ctx.meta = (ignore_index, smoothing, denom)
+        ctx.meta = (ignore_index, smoothing, denom, stats)
         return wrap(total, dev)
 
     @staticmethod
     def backward(ctx, g):
         x, target, weight = ctx.saved_tensors
-        ignore_index, eps, denom = ctx.meta
+        ignore_index, eps, denom, stats = ctx.meta
+        if stats is not None and not grad_mode.is_grad_enabled():  # the fused backward, the forward's softmax stats
+            dev = x.device
+            scale = data_on(g, dev) if denom is None else data_on(g, dev) / denom  # g / float(denom), as below
+            return (wrap(x._b.cross_entropy_backward(x._data, data_on(target, dev), data_on(weight, dev), ignore_index,
+                                                     eps, scale, stats), dev), None, None, None, None, None)
         rows = (g if denom is None else g / float(denom)).expand(x.shape[0])
         return _cross_entropy_grad(x, target, weight, ignore_index, eps, rows), None, None, None, None, None
 
@@ -239,7 +244,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_class_target(input, target, weight)
     x = _class_dim_last(input)
-    t = target.reshape(-1).long()
+    t = target if target.dtype is tritorch.int64 and target.dim() == 1 else target.reshape(-1).long()
     if reduction != "none" and x.dtype in (tritorch.float32, tritorch.float64) \
             and hasattr(x._b, "cross_entropy_reduced"):
         return CrossEntropyReduced.apply(x, t, weight, ignore_index, float(label_smoothing), reduction)
