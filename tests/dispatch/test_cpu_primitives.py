@@ -247,3 +247,23 @@ def test_linear_matches_x_at_w_t_plus_b_in_either_gemm_orientation(rng, m, k, n,
     np.testing.assert_allclose(got, x @ w.T + b, rtol=1e-6, atol=1e-5)
     x3 = x.reshape(1, m, k)  # leading dims fold into the rows
     np.testing.assert_array_equal(cpu_nn.linear(x3, w, b), got.reshape(1, m, n))
+
+
+@pytest.mark.parametrize("shape", [(64, 256), (3, 512), (5, 7), (256,), (2, 128, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_relu_rows_of_zeros_path_equals_np_maximum(rng, shape, dtype):
+    """relu through rows of 256 zeros (contiguous floats whose size 256 divides) or plainly: max(x, 0)
+    either way, NaN kept, -inf to 0, the input's shape and dtype, a transposed view too."""
+    from tritorch._dispatch.cpu.elementwise import unary
+    from tritorch._dispatch.cpu.fused import relu_backward
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    if dtype != np.int64:
+        x.flat[:3] = [np.nan, -np.inf, np.inf]
+    for a in (x, x.T):
+        got = unary("relu", a)
+        assert got.shape == a.shape and got.dtype == a.dtype
+        np.testing.assert_array_equal(got, np.maximum(a, 0))
+    if dtype != np.int64:
+        g = rng.standard_normal(shape).astype(dtype)
+        y = unary("relu", x)
+        np.testing.assert_array_equal(relu_backward(g, y), np.where(y > 0, g, 0))

@@ -4,6 +4,7 @@ import math
 import warnings
 
 from .. import _dtype
+from ..autograd import grad_mode
 from ..autograd.function import Function
 from .._dispatch import backend_for
 from ._util import (Tensor, binary_result_type, check_broadcast, common_device, data_on, float_dtype, grad_for,
@@ -30,7 +31,7 @@ UNARY_GRADS = {
     "tan": lambda x, y, g: g * (1 + y * y),
     "tanh": lambda x, y, g: g * (1 - y * y),
     "sigmoid": lambda x, y, g: g * y * (1 - y),
-    "relu": lambda x, y, g: g * (y > 0),
+    "relu": lambda x, y, g: _relu_grad(y, g),
     "erf": lambda x, y, g: g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp(),
     "reciprocal": lambda x, y, g: -g * y * y,
     "asin": lambda x, y, g: g / (1 - x * x).sqrt(),
@@ -41,6 +42,15 @@ UNARY_GRADS = {
     "square": lambda x, y, g: 2 * g * x,
     "sign": None, "floor": None, "ceil": None, "round": None, "trunc": None,
 }
+def _relu_grad(y, g):
+    """g * (y > 0); one backend primitive when it has one and no graph is wanted of the backward."""
+    if y.dtype is g.dtype and y.dtype in _RELU_FUSED and not grad_mode._enabled and y.shape == g.shape \
+            and g._device is y._device and hasattr(y._b, "relu_backward"):
+        return wrap(y._b.relu_backward(g._data, y._data), y._device)
+    return g * (y > 0)
+
+
+_RELU_FUSED = (_dtype.float32, _dtype.float64)
 # derivatives written with the output y; the others read only the input x
 _USES_OUTPUT = {"exp", "exp2", "expm1", "sqrt", "rsqrt", "tan", "tanh", "sigmoid", "relu", "reciprocal"}
 # ops that keep integer dtypes; the rest compute in the default float dtype for int inputs

@@ -83,11 +83,23 @@ def _sign(x):
     return np.where(np.isnan(out), 0, out).astype(out.dtype, copy=False) if out.dtype.kind == "f" else out
 
 
+_ZERO_ROWS = {np.dtype(np.float32): np.zeros(256, np.float32), np.dtype(np.float64): np.zeros(256)}
+
+
+def _relu(x):
+    """max(x, 0), NaN kept. numpy's maximum against a row of zeros runs ~2x faster than against the
+    scalar 0 (its vectorised loop wants two arrays), so contiguous floats go through rows of 256."""
+    zero = _ZERO_ROWS.get(x.dtype)
+    if zero is not None and x.size and x.size % 256 == 0 and x.flags.c_contiguous:
+        return np.maximum(x.reshape(-1, 256), zero).reshape(x.shape)
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+
 _UNARY = {
     "exp": np.exp, "exp2": np.exp2, "log": np.log, "log2": np.log2, "log10": np.log10,
     "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x),
     "abs": np.abs, "neg": np.negative, "sign": _sign, "sin": np.sin, "cos": np.cos, "tan": np.tan,
-    "tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda x: np.maximum(x, 0).astype(x.dtype, copy=False),
+    "tanh": np.tanh, "sigmoid": _sigmoid, "relu": _relu,
     "erf": lambda x: erf(x).astype(x.dtype), "floor": np.floor, "ceil": np.ceil,
     "round": np.round, "trunc": np.trunc, "reciprocal": lambda x: 1 / x,
     "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "logical_not": np.logical_not,

@@ -1,4 +1,4 @@
-"""CPU-only fused primitives (no cuda twin yet): GELU forward/backward, the backward of linear and of
+"""CPU-only fused primitives (no cuda twin yet): GELU forward/backward, the backward of relu, linear and
 cross-entropy (layer_norm's is in norm.py).
 
 The autograd Functions that use them (F.gelu, F.layer_norm) check `hasattr(backend, name)` and
@@ -14,7 +14,8 @@ from .nn import _stat_dtype, _up, cross_entropy
 from ._quiet import quiet
 from .reduce import softmax
 
-__all__ = ["gelu", "gelu_backward", "linear_backward", "cross_entropy_backward", "cross_entropy_reduced"]
+__all__ = ["gelu", "gelu_backward", "relu_backward", "linear_backward", "cross_entropy_backward",
+           "cross_entropy_reduced"]
 
 
 # -- GELU ------------------------------------------------------------------------------------------
@@ -75,6 +76,13 @@ def gelu_backward(g, x, approximate, saved=None):
         d += gelu(x, approximate)[1] if saved is None else saved
     d *= gf
     return d.astype(x.dtype, copy=False)
+
+
+# -- relu backward -----------------------------------------------------------------------------------
+def relu_backward(g, y):
+    """g where relu's output y > 0, else 0 (float32/float64 g and y of one shape): relu's gradient in one
+    primitive instead of two Tensor ops."""
+    return np.multiply(g, y > 0)
 
 
 # -- linear and cross-entropy backward ---------------------------------------------------------------

@@ -13,7 +13,7 @@ import numpy as np
 
 from ._quiet import quiet
 from .conv import _pad_input, _windows, conv2d, conv2d_input_grad, conv2d_weight_grad
-from .elementwise import _sigmoid, erf
+from .elementwise import _relu, _sigmoid, erf
 from .maxpool2x2 import max_pool2d_2x2
 
 __all__ = ["linear", "rms_norm", "cross_entropy", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d",
@@ -35,7 +35,7 @@ def _activate(z, activation):
     if activation == "none":
         return z
     if activation == "relu":
-        return np.maximum(z, 0)
+        return _relu(z)
     if activation == "gelu":
         return z * 0.5 * (1.0 + erf(z * (1.0 / math.sqrt(2.0))))  # a Python float keeps z's dtype
     if activation == "gelu_tanh":
@@ -53,23 +53,26 @@ def _openblas():
         return False
 
 
-def _x_wt(x2, w):
-    """x2 @ w.T for x2 (M, K) and w (N, K): (M, N), C-contiguous. OpenBLAS multiplies short float32
-    inputs (8 <= M <= 96 rows, K and N >= 256) 10-50% faster as (w @ x2.T).T, the same products (bit for
-    bit as measured, docs/benchmarks.md): an MLP's forward at batch 64 spends most of its time here."""
+def _x_wt_b(x2, w, b):
+    """x2 @ w.T (+ b) for x2 (M, K), w (N, K), b (N,) or None: (M, N), C-contiguous. OpenBLAS multiplies
+    short float32 inputs (8 <= M <= 96 rows, K and N >= 256) 10-50% faster as (w @ x2.T).T, the same
+    products (bit for bit as measured, docs/benchmarks.md); the bias is added in the copy back to rows.
+    An MLP's forward at batch 64 spends most of its time here."""
     m, k = x2.shape
     if 8 <= m <= 96 and k >= 256 and w.shape[0] >= 256 and x2.dtype == w.dtype == np.float32 and _openblas():
-        return np.ascontiguousarray((w @ x2.T).T)
-    return x2 @ w.T
+        zt = (w @ x2.T).T
+        return np.ascontiguousarray(zt) if b is None else np.add(zt, b, out=np.empty(zt.shape, zt.dtype))
+    z = x2 @ w.T
+    if b is not None:
+        z += b  # z is ours: in place
+    return z
 
 
 def _linear(x, w, b, activation):
     xf = _up(x)
     # numpy's matmul reaches BLAS only for 2-D operands: fold the leading dims (12x faster for (1, T, C))
-    z = _x_wt(xf.reshape(math.prod(xf.shape[:-1]), xf.shape[-1]), _up(w)).reshape(xf.shape[:-1] + (w.shape[0],))
-    if b is not None:
-        z += _up(b)  # z is ours: in place
-    return np.asarray(_activate(z, activation)).astype(x.dtype, copy=False)
+    z = _x_wt_b(xf.reshape(math.prod(xf.shape[:-1]), xf.shape[-1]), _up(w), _up(b))
+    return np.asarray(_activate(z.reshape(xf.shape[:-1] + (w.shape[0],)), activation)).astype(x.dtype, copy=False)
 
 
 def linear(x, w, b, activation="none"):

@@ -78,21 +78,29 @@ class Linear(Function):
 
 
 def _check_linear(input, weight, bias):
-    if weight.dim() != 2:
-        raise RuntimeError(f"linear(): weight must be 2-D, but got {weight.dim()}-D with shape {list(weight.shape)}")
-    if input.dim() == 0:
+    """PyTorch's errors for mismatched operands; the bias as (out,) (a () or (1,) bias expanded)."""
+    ishape, wshape = tuple(input.shape), tuple(weight.shape)
+    if len(wshape) != 2:
+        raise RuntimeError(f"linear(): weight must be 2-D, but got {len(wshape)}-D with shape {list(wshape)}")
+    if not ishape:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
-    if input.shape[-1] != weight.shape[1]:
-        rows = input.numel() // input.shape[-1] if input.shape[-1] else math.prod(input.shape[:-1])
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-                           f"{weight.shape[1]}x{weight.shape[0]})")
+    if ishape[-1] != wshape[1]:
+        rows = math.prod(ishape[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ishape[-1]} and "
+                           f"{wshape[1]}x{wshape[0]})")
+    dtype = input.dtype
     for other in (weight, bias):
-        if other is not None and other.dtype is not input.dtype:
-            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_TYPE[input.dtype.name]} and "
+        if other is not None and other.dtype is not dtype:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_TYPE[dtype.name]} and "
                                f"{_TYPE[other.dtype.name]}")
-    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), (), (1,)):
-        raise RuntimeError(f"The size of tensor a ({weight.shape[0]}) must match the size of tensor b "
-                           f"({bias.shape[-1]}) at non-singleton dimension {input.dim() - 1}")
+    if bias is not None:
+        bshape = tuple(bias.shape)
+        if bshape != (wshape[0],):
+            if bshape not in ((), (1,)):
+                raise RuntimeError(f"The size of tensor a ({wshape[0]}) must match the size of tensor b "
+                                   f"({bshape[-1]}) at non-singleton dimension {len(ishape) - 1}")
+            bias = bias.expand(wshape[0])
+    return bias
 
 
 def linear(input, weight, bias=None, *, activation="none"):
@@ -108,9 +116,7 @@ def linear(input, weight, bias=None, *, activation="none"):
     Returns (*, out_features), input's dtype.
     """
     input, weight, bias = autocast_args("linear", input, weight, bias)
-    _check_linear(input, weight, bias)
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        bias = bias.expand(weight.shape[0])
+    bias = _check_linear(input, weight, bias)
     return Linear.apply(input, weight, bias, activation)
 
 

@@ -96,12 +96,16 @@ class Module:
 
     # -- calling ----------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if not (d.get("_forward_pre_hooks") or d.get("_backward_hooks") or d.get("_backward_pre_hooks")
+                or d.get("_forward_hooks")):  # the usual call: no hooks
+            return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             out = hook(self, args)
             if out is not None:
                 args = out if isinstance(out, tuple) else (out,)
         hook_state = None
-        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+        if d.get("_backward_hooks") or d.get("_backward_pre_hooks"):
             hook_state, args = _backward_hooks.call_with_backward_hooks(self, args, kwargs)
         result = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
