@@ -10,6 +10,8 @@ step count after this update (a Python number); `lr` and the hyper-parameters ar
 import ml_dtypes
 import numpy as np
 
+from . import jit
+
 __all__ = ["sgd_step", "adam_step", "rmsprop_step", "adagrad_step"]
 
 _LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
@@ -33,6 +35,23 @@ def _lerp_(a, end, weight):
         a[...] = end - (end - a) * (1 - weight)
 
 
+_JIT_MIN_SIZE = 65536  # smaller arrays stay in cache, where numpy's passes cost little (and numba is not imported)
+
+
+def _flat_for_jit(*arrays):
+    """The arrays as flat views when jit.py's one-pass updates can take them: float32/float64 of one
+    dtype, C-contiguous, large, numba there; else None. (None entries stay None.)"""
+    first = arrays[0]
+    if first.size < _JIT_MIN_SIZE or first.dtype not in (np.float32, np.float64):
+        return None
+    for a in arrays:
+        if a is not None and (a.dtype != first.dtype or not a.flags.c_contiguous or a.shape != first.shape):
+            return None
+    if not jit.available():
+        return None
+    return [None if a is None else a.reshape(-1) for a in arrays]
+
+
 def _direction(param, grad, weight_decay, maximize):
     """The gradient with maximize and L2 weight decay applied: a new array, or `grad` itself when
     neither applies (the steps only read it)."""
@@ -48,6 +67,9 @@ def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening
              first_step):
     """SGD with momentum. `momentum_buffer` ([*] like param, or None when momentum == 0) is set
     to the gradient when `first_step`, else decayed by `momentum` and fed `(1 - dampening) * g`."""
+    flat = _flat_for_jit(param, grad, momentum_buffer)
+    if flat is not None:
+        return jit.sgd_step(*flat, lr, weight_decay, momentum, dampening, nesterov, maximize, first_step)
     p, buf = _up(param), _up(momentum_buffer)
     g = _direction(p, _up(grad), weight_decay, maximize)
     if momentum != 0:
@@ -66,6 +88,9 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
               amsgrad, maximize, decoupled):
     """Adam (decoupled=False: L2 decay added to the gradient) or AdamW (decoupled=True: the
     parameter shrinks by `1 - lr * weight_decay` first). `max_exp_avg_sq` is None unless amsgrad."""
+    flat = _flat_for_jit(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
+    if flat is not None:
+        return jit.adam_step(*flat, step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled)
     p, m, v, vmax = _up(param), _up(exp_avg), _up(exp_avg_sq), _up(max_exp_avg_sq)
     if decoupled:
         p *= 1 - lr * weight_decay
