@@ -55,13 +55,14 @@ def collect():
 
 
 def _cpu_jit():
-    """Whether layer_norm runs the [jit] extra's compiled loops (numba) or numpy's forms; never compiles."""
+    """Whether layer_norm and the large SGD/Adam updates run the [jit] extra's compiled loops (numba) or
+    numpy's forms; never compiles."""
     numba = _version("numba")
     if os.environ.get("TRITORCH_JIT", "1") == "0":
         return f"off (TRITORCH_JIT=0; numba {numba or 'not installed'})"
     if numba is None:
-        return "off: numpy forms (`pip install tritorch[jit]` for numba's compiled layer_norm)"
-    return f"numba {numba} (compiled layer_norm, built on first use)"
+        return "off: numpy forms (`pip install tritorch[jit]` for numba's compiled layer_norm and SGD/Adam updates)"
+    return f"numba {numba} (compiled layer_norm and SGD/Adam updates, built on first use)"
 
 
 def _launcher_build(triton_version):
