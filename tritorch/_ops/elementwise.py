@@ -42,6 +42,9 @@ UNARY_GRADS = {
     "square": lambda x, y, g: 2 * g * x,
     "sign": None, "floor": None, "ceil": None, "round": None, "trunc": None,
 }
+_RELU_FUSED = (_dtype.float32, _dtype.float64)
+
+
 def _relu_grad(y, g):
     """g * (y > 0); one backend primitive when it has one and no graph is wanted of the backward."""
     if y.dtype is g.dtype and y.dtype in _RELU_FUSED and not grad_mode._enabled and y.shape == g.shape \
@@ -50,7 +53,6 @@ def _relu_grad(y, g):
     return g * (y > 0)
 
 
-_RELU_FUSED = (_dtype.float32, _dtype.float64)
 # derivatives written with the output y; the others read only the input x
 _USES_OUTPUT = {"exp", "exp2", "expm1", "sqrt", "rsqrt", "tan", "tanh", "sigmoid", "relu", "reciprocal"}
 # ops that keep integer dtypes; the rest compute in the default float dtype for int inputs

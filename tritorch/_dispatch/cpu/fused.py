@@ -100,7 +100,7 @@ def linear_backward(g, x, w, need_x, need_w, need_b):
 def cross_entropy_backward(logits, target, weight, ignore_index, label_smoothing, g, stats=None):
     """d loss / d logits of cross_entropy above for the per-row upstream gradient g ((N,) or one value
     for every row): (N, C), logits' dtype. (1 - eps) w[t] (p - onehot(t)) + eps / C (sum(w) p - w), times
-    g; 0 on ignored rows. `stats`: the forward's (row max, row sum of exp) from cross_entropy_reduced,
+    g; 0 on ignored rows. `stats`: cross_entropy_reduced's (row max, row sum of exp, targets or None),
     which spare the softmax its two reductions (the same numbers)."""
     if stats is not None and stats[2] is not None and np.ndim(g) == 0:  # plain loss, no row ignored
         m, s, t = stats
