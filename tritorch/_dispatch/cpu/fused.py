@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .elementwise import erf
-from .nn import _stat_dtype, _up, cross_entropy
+from .nn import _stat_dtype, _up, check_targets, cross_entropy
 from ._quiet import quiet
 from .reduce import softmax
 
@@ -164,9 +164,7 @@ def _plain_cross_entropy_reduced(x, target, ignore_index, reduction):
     keep = target != ignore_index
     kept = np.count_nonzero(keep)
     t = target if kept == n else np.where(keep, target, 0)
-    if t.view(np.uint64).max() >= c:  # negative targets wrap to huge values: one check for both ends
-        bad = int(t[(t < 0) | (t >= c)][0])
-        raise IndexError(f"Target {bad} is out of bounds.")
+    check_targets(t, c)
     m = np.maximum.reduce(x, axis=1, keepdims=True)
     m = np.where(m == -np.inf, 0, m)  # as cross_entropy: a row of -inf gives NaN, not a shift by -inf
     z = x - m

@@ -97,6 +97,17 @@ def rms_norm(x, normalized_ndim, w, eps):
 
 
 # -- cross-entropy ------------------------------------------------------------------------------------
+def check_targets(t, c):
+    """PyTorch's IndexError for a class index outside [0, c). int64 targets are read as unsigned, so that
+    one max finds negatives (wrapped to huge values) and indices >= c alike."""
+    if not t.size:
+        return
+    high = t.view(np.uint64).max() >= c if t.dtype == np.int64 else (t.min() < 0 or t.max() >= c)
+    if high:
+        bad = int(t[(t < 0) | (t >= c)][0])
+        raise IndexError(f"Target {bad} is out of bounds.")
+
+
 def cross_entropy(logits, target, weight, ignore_index, label_smoothing):
     """Per-row cross-entropy of (N, C) logits against (N,) int class indices, in one stable pass.
 
@@ -107,9 +118,7 @@ def cross_entropy(logits, target, weight, ignore_index, label_smoothing):
     n, c = x.shape
     keep = target != ignore_index
     t = np.where(keep, target, 0)
-    if np.any((t < 0) | (t >= c)):
-        bad = int(t[(t < 0) | (t >= c)][0])
-        raise IndexError(f"Target {bad} is out of bounds.")
+    check_targets(t, c)
     m = x.max(axis=1, keepdims=True) if c else np.zeros((n, 1), x.dtype)
     m = np.where(m == -np.inf, 0, m)  # a row of -inf: NaN from log(0) - -inf; a +inf or NaN logit: NaN (PyTorch)
     with np.errstate(invalid="ignore", divide="ignore"):
